@@ -1,0 +1,402 @@
+"""Multipole oscillator medium of Westerberg & Barnett (seed 000, section IV.B, eqs 20-26).
+
+Units and conventions
+---------------------
+Natural units hbar = c = eps0 = 1 as in the paper; frequencies in any *linear* unit (the paper uses
+units of the plasma frequency w_p = sqrt(rho0 q^2 / m)). Fields vary as exp(-i w t), so damped
+denominators read D_e(w) = w_eg^2 - w^2 - 2 i w gamma_e and passive media have Im eps > 0.
+
+Transition strengths (eq 21) and their dimensions, with [w] the frequency unit:
+
+====================  ==========  ==============================================
+strength              dimension   enters as
+====================  ==========  ==============================================
+``e_dip``  Delta_edip   [w]^2      eps = 1 + sum Delta_edip / D_e
+``m_dip``  Delta_mdip   [w]^2      1/mu  -=  Delta_mdip / D_e
+``quad``   Delta_quad   1          1/mu  -=  Delta_quad w^2 / D_e
+``dip_oct`` Delta_dipoct 1         1/mu  +=  Delta_dipoct w^2 / D_e
+``dia``    Delta_dia    [w]^2      1/mu  +=  Delta_dia / w_eg^2   (instantaneous)
+====================  ==========  ==============================================
+
+(The issue text calls all five "in the square of the frequency unit"; eq 21 makes quad and dip_oct
+dimensionless, and that is what unit conversion here uses.)
+
+Implemented equations
+---------------------
+eq 21: eps(w) = 1 + sum_e Delta_edip / D_e,
+       1/mu(w) = 1 + sum_e [Delta_dia / w_eg^2 - Delta_mdip / D_e - Delta_quad w^2 / D_e
+                            + Delta_dipoct w^2 / D_e]
+eq 22: mu(0) = 1 / (1 + sum_e (Delta_dia - Delta_mdip) / w_eg^2)
+eq 23: chi = 1 - 1/mu
+eq 25: Delta_dipoct w_eg^2 < Delta_edip for each transition (multipole ordering; else gain)
+eq 26: sum_e Delta_dia / w_eg^2 + Delta_quad - Delta_dipoct = 0  <=>  mu(w -> inf) = 1
+text after eq 25: eps'(w, k) = eps(w) + (k^2 / w^2) (1 - 1/mu(w))
+
+The sums over transitions are the hot loop (N frequencies x M transitions). They run in a compiled
+numba kernel when numba is importable (parallel over frequencies, real arithmetic, O(N) memory),
+otherwise in a chunked numpy loop whose temporaries are bounded by ``CHUNK_BYTES``; both give the
+same numbers to rounding (tests/core/test_oscillators.py checks it).
+
+Reference: M. Westerberg and S. M. Barnett, "Is there a conflict between causality and
+diamagnetism?" (2025).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from core.errors import InvalidInput, PoleOnGrid
+
+MODEL_NAME: Final = "multipole-oscillator"
+MODEL_VERSION: Final = "1.0.0"
+
+STRENGTHS: Final[tuple[str, ...]] = ("e_dip", "m_dip", "quad", "dip_oct", "dia")
+#: Power of the frequency unit carried by each strength (eq 21), used for unit conversion.
+STRENGTH_DIMENSION: Final[dict[str, int]] = {
+    "e_dip": 2,
+    "m_dip": 2,
+    "quad": 0,
+    "dip_oct": 0,
+    "dia": 2,
+}
+
+#: Bound on the temporaries of the numpy path (bytes per chunk of the N x M evaluation).
+CHUNK_BYTES: Final = 32 * 2**20
+
+#: Relative distance |w - w_eg| / w_eg under which an undamped pole counts as "on the grid".
+POLE_RTOL: Final = 1e-12
+
+#: Relative tolerance of the eq-26 verdict, relative to the sum of the magnitudes of its terms.
+SUM_RULE_RTOL: Final = 1e-9
+
+FloatArray = NDArray[np.float64]
+ComplexArray = NDArray[np.complex128]
+
+
+@dataclass(frozen=True)
+class OscillatorMedium:
+    """A medium of identical emitters with M transitions (eq 21).
+
+    Parameters
+    ----------
+    omega : (M,) float
+        Transition frequencies w_eg > 0.
+    gamma : (M,) float
+        Linewidths gamma_e >= 0 (the denominator carries 2 w gamma_e).
+    e_dip, m_dip, dia : (M,) float
+        Strengths in [w]^2.
+    quad, dip_oct : (M,) float
+        Dimensionless strengths.
+    """
+
+    omega: FloatArray
+    gamma: FloatArray
+    e_dip: FloatArray
+    m_dip: FloatArray
+    quad: FloatArray
+    dip_oct: FloatArray
+    dia: FloatArray
+
+    def __post_init__(self) -> None:
+        m = None
+        for name in ("omega", "gamma", *STRENGTHS):
+            arr = np.array(getattr(self, name), dtype=np.float64, ndmin=1)
+            if arr.ndim != 1:
+                raise InvalidInput(f"'{name}' must be one-dimensional", field=(name,))
+            if m is None:
+                m = arr.shape[0]
+            elif arr.shape[0] != m:
+                raise InvalidInput(
+                    f"'{name}' has {arr.shape[0]} entries, expected {m}", field=(name,)
+                )
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise InvalidInput(
+                    f"{name} must be finite (got {arr[i]})", field=("transitions", i, name)
+                )
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        if m == 0:
+            raise InvalidInput(
+                "the medium needs at least one transition",
+                field=("transitions",),
+                fix="give one or more transitions",
+            )
+        if np.any(self.omega <= 0):
+            i = int(np.argmax(self.omega <= 0))
+            raise InvalidInput(
+                f"transition frequency must be > 0 (got {self.omega[i]})",
+                field=("transitions", i, "omega"),
+                fix="give w_eg > 0; a zero-frequency transition has no meaning in eq 21",
+            )
+        if np.any(self.gamma < 0):
+            i = int(np.argmax(self.gamma < 0))
+            raise InvalidInput(
+                f"linewidth must be >= 0 (got {self.gamma[i]}); a negative width puts a pole in "
+                "the upper half-plane and breaks causality",
+                field=("transitions", i, "gamma"),
+                fix="give gamma >= 0",
+            )
+
+    @property
+    def size(self) -> int:
+        """Number of transitions M."""
+        return int(self.omega.shape[0])
+
+    @classmethod
+    def from_transitions(cls, transitions: Sequence[Mapping[str, float]]) -> OscillatorMedium:
+        """Build from records ``{omega, gamma, e_dip, m_dip, quad, dip_oct, dia}``; missing strengths are 0."""
+        cols: dict[str, list[float]] = {k: [] for k in ("omega", "gamma", *STRENGTHS)}
+        for t in transitions:
+            for k in cols:
+                cols[k].append(float(t.get(k, 0.0)))
+        return cls(**{k: np.asarray(v, dtype=np.float64) for k, v in cols.items()})
+
+    def scaled(self, s: float) -> OscillatorMedium:
+        """The same medium with frequencies multiplied by ``s`` (a change of frequency unit).
+
+        Strengths scale with their dimension (``STRENGTH_DIMENSION``), so every dimensionless
+        response function at w * s equals the original at w.
+        """
+        kw = {"omega": self.omega * s, "gamma": self.gamma * s}
+        for k in STRENGTHS:
+            kw[k] = getattr(self, k) * s ** STRENGTH_DIMENSION[k]
+        return OscillatorMedium(**kw)
+
+
+@dataclass(frozen=True)
+class OscillatorResponse:
+    """eps, 1/mu and derived quantities on a real frequency grid, all shape (N,)."""
+
+    frequencies: FloatArray
+    epsilon: ComplexArray
+    inverse_mu: ComplexArray
+    mu: ComplexArray = field(init=False)
+    chi: ComplexArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mu", 1.0 / self.inverse_mu)
+        object.__setattr__(self, "chi", 1.0 - self.inverse_mu)
+
+    @property
+    def eps_mu(self) -> ComplexArray:
+        return self.epsilon * self.mu
+
+
+# ---------------------------------------------------------------------------------------------
+# The N x M sums
+# ---------------------------------------------------------------------------------------------
+
+
+def _lorentz_sums_numpy(
+    w: FloatArray, w0: FloatArray, g: FloatArray, c: FloatArray
+) -> ComplexArray:
+    """sum_e c[k, e] / (w0_e^2 - w^2 - 2 i w g_e) for each k; shape (K, N). Chunked over w."""
+    n, m = w.shape[0], w0.shape[0]
+    out = np.empty((c.shape[0], n), dtype=np.complex128)
+    w02 = w0 * w0
+    chunk = max(1, CHUNK_BYTES // (8 * 4 * max(m, 1)))
+    for s in range(0, n, chunk):
+        ws = w[s : s + chunk, None]
+        a = w02 - ws * ws  # (n_chunk, M)
+        b = 2.0 * ws * g
+        inv = 1.0 / (a * a + b * b)
+        a *= inv
+        b *= inv
+        # 1/D = (a + i b) / (a^2 + b^2)
+        out[:, s : s + chunk] = (a @ c.T).T + 1j * (b @ c.T).T
+    return out
+
+
+try:  # pragma: no cover - exercised whenever numba is installed (it is a declared dependency)
+    import numba
+
+    @numba.njit(parallel=True, fastmath=False, cache=True)
+    def _lorentz_sums_kernel(w, w0, g, c, out_re, out_im):  # type: ignore[no-untyped-def]
+        n = w.shape[0]
+        m = w0.shape[0]
+        k = c.shape[0]
+        for i in numba.prange(n):
+            x = w[i]
+            x2 = x * x
+            acc_re = np.zeros(k)
+            acc_im = np.zeros(k)
+            for e in range(m):
+                a = w0[e] * w0[e] - x2
+                b = 2.0 * x * g[e]
+                inv = 1.0 / (a * a + b * b)
+                ar = a * inv
+                bi = b * inv
+                for j in range(k):
+                    acc_re[j] += c[j, e] * ar
+                    acc_im[j] += c[j, e] * bi
+            for j in range(k):
+                out_re[j, i] = acc_re[j]
+                out_im[j, i] = acc_im[j]
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+
+def lorentz_sums(
+    w: ArrayLike, w0: ArrayLike, gamma: ArrayLike, coeffs: ArrayLike, *, backend: str = "auto"
+) -> ComplexArray:
+    """Damped Lorentzian sums S_k(w) = sum_e c_ke / (w0_e^2 - w^2 - 2 i w gamma_e).
+
+    Parameters
+    ----------
+    w : (N,) float
+        Real frequencies.
+    w0, gamma : (M,) float
+        Resonance frequencies and linewidths (same unit as ``w``).
+    coeffs : (K, M) float
+        K coefficient vectors summed against the same denominators.
+    backend : {"auto", "numba", "numpy"}
+        ``auto`` uses numba when available.
+
+    Returns
+    -------
+    (K, N) complex
+        Always two-dimensional, even for K = 1 or N = 1.
+    """
+    wv = np.ascontiguousarray(w, dtype=np.float64).reshape(-1)
+    w0v = np.ascontiguousarray(w0, dtype=np.float64).reshape(-1)
+    gv = np.ascontiguousarray(gamma, dtype=np.float64).reshape(-1)
+    cv = np.ascontiguousarray(coeffs, dtype=np.float64)
+    if cv.ndim != 2 or cv.shape[1] != w0v.shape[0]:
+        raise ValueError("coeffs must have shape (K, M)")
+    if backend not in ("auto", "numba", "numpy"):
+        raise ValueError("backend must be 'auto', 'numba' or 'numpy'")
+    use_numba = HAVE_NUMBA and backend in ("auto", "numba")
+    if backend == "numba" and not HAVE_NUMBA:
+        raise RuntimeError("numba is not installed")
+    if not use_numba:
+        return _lorentz_sums_numpy(wv, w0v, gv, cv)
+    re = np.empty((cv.shape[0], wv.shape[0]))
+    im = np.empty_like(re)
+    _lorentz_sums_kernel(wv, w0v, gv, cv, re, im)
+    return re + 1j * im
+
+
+# ---------------------------------------------------------------------------------------------
+# Model evaluation
+# ---------------------------------------------------------------------------------------------
+
+
+def check_poles(
+    medium: OscillatorMedium, w: FloatArray, field_path: tuple[str | int, ...] = ("frequencies",)
+) -> None:
+    """Raise :class:`PoleOnGrid` when a grid point sits on an undamped resonance (gamma = 0)."""
+    lossless = np.flatnonzero(medium.gamma == 0.0)
+    if lossless.size == 0 or w.size == 0:
+        return
+    ws = np.sort(w)
+    for e in lossless:
+        w0 = medium.omega[e]
+        j = np.searchsorted(ws, w0)
+        near = [ws[i] for i in (j - 1, j) if 0 <= i < ws.size]
+        if any(abs(x - w0) <= POLE_RTOL * w0 for x in near):
+            raise PoleOnGrid(
+                f"frequency {w0:g} lands on the undamped pole of transition {int(e)} "
+                "(gamma = 0, w = w_eg): eps or 1/mu is infinite there",
+                field=field_path,
+                fix="give that transition a linewidth gamma > 0, or move the grid point off w_eg",
+            )
+
+
+def evaluate(
+    medium: OscillatorMedium, w: ArrayLike, *, backend: str = "auto"
+) -> OscillatorResponse:
+    """eps(w) and 1/mu(w) of eq 21 on real frequencies ``w`` (same unit as the medium).
+
+    Raises
+    ------
+    PoleOnGrid
+        When a frequency is on an undamped resonance.
+    """
+    wv = np.asarray(w, dtype=np.float64).reshape(-1)
+    check_poles(medium, wv)
+    coeffs = np.stack([medium.e_dip, medium.m_dip, medium.dip_oct - medium.quad])
+    s = lorentz_sums(wv, medium.omega, medium.gamma, coeffs, backend=backend)
+    eps = 1.0 + s[0]
+    inv_mu = (1.0 + float(np.sum(medium.dia / medium.omega**2))) - s[1] + wv**2 * s[2]
+    return OscillatorResponse(frequencies=wv, epsilon=eps, inverse_mu=inv_mu)
+
+
+def evaluate_complex(medium: OscillatorMedium, z: ArrayLike) -> tuple[ComplexArray, ComplexArray]:
+    """eps(z) and chi(z) = 1 - 1/mu(z) at complex frequencies (analytic continuation of eq 21).
+
+    Used for causality tests (analyticity in the upper half-plane, the reality condition
+    chi(-w*) = chi(w)*). Returns arrays of the shape of ``z``; no chunking (meant for small inputs).
+    """
+    zz = np.asarray(z, dtype=np.complex128)
+    d = medium.omega**2 - zz[..., None] ** 2 - 2j * zz[..., None] * medium.gamma
+    eps = 1.0 + np.sum(medium.e_dip / d, axis=-1)
+    chi = np.sum(
+        -medium.dia / medium.omega**2
+        + (medium.m_dip + zz[..., None] ** 2 * (medium.quad - medium.dip_oct)) / d,
+        axis=-1,
+    )
+    return eps, chi
+
+
+def poles(medium: OscillatorMedium) -> ComplexArray:
+    """The poles of eps and chi: roots of w^2 + 2 i gamma w - w_eg^2 = 0, shape (M, 2).
+
+    w = -i gamma +- sqrt(w_eg^2 - gamma^2); both lie in the lower half-plane for gamma > 0
+    (eq 23 and the causality argument after it).
+    """
+    root = np.sqrt((medium.omega**2 - medium.gamma**2).astype(np.complex128))
+    return np.stack([-1j * medium.gamma + root, -1j * medium.gamma - root], axis=1)
+
+
+def static_limits(medium: OscillatorMedium) -> dict[str, float]:
+    """eps(0), mu(0) (eq 22) and chi(0) = 1 - 1/mu(0)."""
+    inv_mu0 = 1.0 + float(np.sum((medium.dia - medium.m_dip) / medium.omega**2))
+    return {
+        "eps_static": 1.0 + float(np.sum(medium.e_dip / medium.omega**2)),
+        "mu_static": 1.0 / inv_mu0 if inv_mu0 != 0 else float("inf"),
+        "chi_static": 1.0 - inv_mu0,
+    }
+
+
+def sum_rule_residual(medium: OscillatorMedium) -> tuple[float, float]:
+    """Residual of eq 26 and the scale it is judged against.
+
+    Returns
+    -------
+    residual
+        sum_e Delta_dia / w_eg^2 + Delta_quad - Delta_dipoct. Then mu(inf) = 1 / (1 + residual).
+    scale
+        sum_e |Delta_dia / w_eg^2| + |Delta_quad| + |Delta_dipoct| (the size of the cancelling terms).
+    """
+    terms = np.concatenate([medium.dia / medium.omega**2, medium.quad, -medium.dip_oct])
+    return float(np.sum(terms)), float(np.sum(np.abs(terms)))
+
+
+def multipole_ordering(medium: OscillatorMedium) -> NDArray[np.bool_]:
+    """Per transition, whether eq 25 holds: Delta_dipoct w_eg^2 < Delta_edip.
+
+    A transition with no dipole-octopole strength satisfies it trivially. Where it fails, the
+    resonant Im(eps/mu*) of eq 25 is negative: the medium shows gain at w_eg.
+    """
+    lhs = medium.dip_oct * medium.omega**2
+    return np.where(medium.dip_oct == 0.0, True, lhs < medium.e_dip)
+
+
+def nonlocal_permittivity(
+    w: ArrayLike, k: float, epsilon: ArrayLike, inverse_mu: ArrayLike
+) -> ComplexArray:
+    """eps'(w, k) = eps(w) + (k^2 / w^2) (1 - 1/mu(w)) with mu' = 1 (text after eq 25).
+
+    ``k`` in the inverse length unit c/[w] (natural units, c = 1). Undefined at w = 0.
+    """
+    wv = np.asarray(w, dtype=np.float64)
+    return np.asarray(epsilon) + (k * k / (wv * wv)) * (1.0 - np.asarray(inverse_mu))
