@@ -1,0 +1,1 @@
+"""HTTP layer of the susceptibility service (FastAPI). Imports core, never the reverse."""

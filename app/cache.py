@@ -1,0 +1,193 @@
+"""Response cache: one interface, an in-process LRU (default) and Redis.
+
+Keys are ``sha256`` of (model name, model version, canonical JSON of the validated request): keys
+sorted, floats normalised to 15 significant digits (so 1 and 1.0, or a last-bit difference from a
+unit conversion, give one key), numpy arrays as lists. Values are compressed bytes (zlib) with a TTL
+on every write; never pickle.
+
+Redis faults never fail a request: every Redis call is wrapped, the fault is logged and counted in
+``stats.errors``, and the caller computes as if it were a miss (fail open).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import orjson
+
+log = logging.getLogger("app.cache")
+
+KEY_PREFIX = "susc:v1:"
+
+
+@dataclass
+class CacheStats:
+    """Counters of one cache instance (exposed at /readyz and in tests)."""
+
+    hits: int = 0
+    misses: int = 0
+    sets: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    error_log: list[str] = field(default_factory=list)
+
+    def fault(self, what: str, exc: BaseException) -> None:
+        self.errors += 1
+        self.last_error = f"{what}: {type(exc).__name__}: {exc}"
+        log.warning("cache fault during %s: %r (computing without cache)", what, exc)
+
+
+class Cache(Protocol):
+    """What the service needs of a cache. Implementations never raise on backend faults."""
+
+    backend: str
+    stats: CacheStats
+
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
+    async def ping(self) -> tuple[bool, str]: ...
+    async def close(self) -> None: ...
+
+
+def _canonical(obj: Any) -> Any:
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int | np.integer):
+        return float(obj)
+    if isinstance(obj, float | np.floating):
+        x = float(obj)
+        if not math.isfinite(x):
+            return repr(x)
+        x = float(f"{x:.15g}")
+        return 0.0 if x == 0.0 else x
+    if isinstance(obj, complex | np.complexfloating):
+        return [_canonical(obj.real), _canonical(obj.imag)]
+    if isinstance(obj, np.ndarray):
+        return [_canonical(v) for v in obj.tolist()]
+    if isinstance(obj, dict):
+        return {str(k): _canonical(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_canonical(v) for v in obj]
+    raise TypeError(f"cannot canonicalise {type(obj).__name__}")
+
+
+def cache_key(model: str, version: str, params: Any) -> str:
+    """Hex sha256 of the canonical (model, version, params). Stable across processes and hosts."""
+    blob = orjson.dumps([model, version, _canonical(params)], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(blob).hexdigest()
+
+
+class MemoryCache:
+    """Bounded in-process LRU with per-entry expiry. Used from the event loop only."""
+
+    backend = "memory"
+
+    def __init__(self, max_items: int = 512, max_bytes: int = 256 * 2**20):
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self.stats = CacheStats()
+        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+
+    async def get(self, key: str) -> bytes | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires < time.monotonic():
+            self._drop(key)
+            return None
+        self._data.move_to_end(key)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        if len(value) > self.max_bytes or self.max_items == 0:
+            return
+        if key in self._data:
+            self._drop(key)
+        self._data[key] = (time.monotonic() + ttl_s, value)
+        self._bytes += len(value)
+        while len(self._data) > self.max_items or self._bytes > self.max_bytes:
+            self._drop(next(iter(self._data)))
+
+    def _drop(self, key: str) -> None:
+        _, value = self._data.pop(key)
+        self._bytes -= len(value)
+
+    async def ping(self) -> tuple[bool, str]:
+        return True, f"in-process LRU, {len(self._data)} entries, {self._bytes} bytes"
+
+    async def close(self) -> None:
+        self._data.clear()
+        self._bytes = 0
+
+
+class RedisCache:
+    """Redis-backed cache (redis.asyncio). Every fault is logged, counted and swallowed."""
+
+    backend = "redis"
+
+    def __init__(self, url: str, timeout_s: float = 0.5, prefix: str = KEY_PREFIX):
+        import redis.asyncio as aioredis
+
+        self.url = url
+        self.prefix = prefix
+        self.stats = CacheStats()
+        self._redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            health_check_interval=30,
+        )
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            value = await self._redis.get(self.prefix + key)
+        except Exception as exc:  # redis errors, OSError, timeouts: fail open
+            self.stats.fault("get", exc)
+            return None
+        return bytes(value) if value is not None else None
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        try:
+            await self._redis.set(self.prefix + key, value, ex=ttl_s)
+        except Exception as exc:
+            self.stats.fault("set", exc)
+
+    async def ping(self) -> tuple[bool, str]:
+        try:
+            await self._redis.ping()
+        except Exception as exc:
+            self.stats.fault("ping", exc)
+            return False, f"redis at {_redact(self.url)} unreachable: {type(exc).__name__}: {exc}"
+        return True, f"redis at {_redact(self.url)}"
+
+    async def clear(self) -> int:
+        """Delete this cache's keys with SCAN + UNLINK (never KEYS). Returns the count."""
+        n = 0
+        try:
+            async for k in self._redis.scan_iter(match=self.prefix + "*", count=500):
+                n += int(await self._redis.unlink(k))
+        except Exception as exc:
+            self.stats.fault("clear", exc)
+        return n
+
+    async def close(self) -> None:
+        try:
+            await self._redis.aclose()
+        except Exception as exc:  # pragma: no cover - closing a dead pool
+            self.stats.fault("close", exc)
+
+
+def _redact(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

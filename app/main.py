@@ -1,0 +1,185 @@
+"""Application factory: ``create_app()`` builds the service; ``app`` is what uvicorn serves.
+
+Resources (the cache client, the worker limiter) are created in the lifespan and stored on
+``app.state``; nothing is connected at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+import core
+from app.cache import Cache, MemoryCache, RedisCache
+from app.errors import install_error_handlers, problem_response
+from app.responses import FastJSONResponse
+from app.routers import discover
+from app.service import Service
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("app")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """
+Electromagnetic material response from physical models of matter: permittivity eps(w),
+permeability mu(w), magnetic susceptibility chi(w), refractive index, reflectance, absorption,
+with the checks that say whether the numbers are physical (sum rules, Kramers-Kronig, passivity
+Im(eps mu) > 0, origin and gauge independence, convergence).
+
+Conventions: fields vary as exp(-i w t), so passive media have Im eps > 0. Complex arrays are
+`{"real": [...], "imag": [...]}`. Computations are `POST` with a JSON body; `?format=csv` returns
+the arrays as CSV. Every response has `meta` (model, version, parameter hash, cache status,
+elapsed time, checks). Errors are RFC 9457 `application/problem+json`. Ready-made requests that
+reproduce the papers' figures: `GET /v1/presets`.
+"""
+
+
+def make_cache(settings: Settings) -> Cache:
+    """Redis when ``REDIS_URL`` is set, else the in-process LRU."""
+    if settings.redis_url:
+        return RedisCache(settings.redis_url, timeout_s=settings.redis_timeout_s)
+    return MemoryCache(settings.memory_cache_items, settings.memory_cache_bytes)
+
+
+class BodySizeLimit:
+    """Reject request bodies over ``max_body_bytes`` with 413 problem+json before parsing them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send, int(declared))
+            return
+        seen = 0
+
+        async def limited() -> dict:  # type: ignore[type-arg]
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge(seen)
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge as exc:
+            await self._reject(scope, receive, send, exc.size)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
+        resp = problem_response(
+            413,
+            "limit-exceeded",
+            "Request too large",
+            f"the request body has {size} bytes; the limit is {self.max_bytes}",
+            limit_name="max_body_bytes",
+            limit=self.max_bytes,
+            requested=size,
+        )
+        await resp(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int):
+        self.size = size
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application. ``settings`` defaults to the environment's (``get_settings()``)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cache = make_cache(settings)
+        app.state.service = Service(settings, cache)
+        ok, reason = await cache.ping()
+        log.info(
+            "cache backend %s: %s", cache.backend, reason if ok else "NOT reachable: " + reason
+        )
+        try:
+            yield
+        finally:
+            await cache.close()
+
+    app = FastAPI(
+        title="Susceptibility service",
+        version=core.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        default_response_class=FastJSONResponse,
+        separate_input_output_schemas=False,
+        license_info={"name": "MIT"},
+    )
+    app.state.settings = settings
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    for r in discover():
+        app.include_router(r)
+
+    @app.get("/healthz", tags=["health"], operation_id="health-alive", include_in_schema=True)
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], operation_id="health-ready")
+    async def readyz(request: Request) -> FastJSONResponse:
+        """Readiness: the cache backend is reachable (else 503 with the reason)."""
+        svc: Service = request.app.state.service
+        ok, reason = await svc.cache.ping()
+        stats = svc.cache.stats
+        body = {
+            "status": "ready" if ok else "unavailable",
+            "cache": svc.cache.backend,
+            "detail": reason,
+            "cache_stats": {"hits": stats.hits, "misses": stats.misses, "errors": stats.errors},
+        }
+        if not ok:
+            return problem_response(
+                503,
+                "cache-unreachable",
+                "Cache backend unreachable",
+                reason,
+                request,
+                **{"cache": svc.cache.backend},
+            )
+        return FastJSONResponse(body)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return HTMLResponse((STATIC_DIR / "swagger.html").read_text())
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return HTMLResponse((STATIC_DIR / "redoc.html").read_text())
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse(
+            "/static/teach.html" if (STATIC_DIR / "teach.html").exists() else "/docs"
+        )
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,141 @@
+"""Shared schema pieces: frequency grids, complex arrays, response meta.
+
+Conventions (DESIGN.md): a frequency grid is ``{"start", "stop", "num", "spacing", "unit"}`` or
+``{"values": [...], "unit"}``; a complex array is ``{"real": [...], "imag": [...]}``; every response
+carries ``meta``. Units are in each field's description and in the ``x-unit`` schema extension.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
+
+from app.settings import Settings
+from core.errors import InvalidInput, LimitExceeded
+from core.units import FrequencyUnit
+
+
+class StrictModel(BaseModel):
+    """Base of every request model: unknown fields are an error, NaN/Infinity are rejected."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+def unit_field(unit: str, description: str, **kw: Any) -> Any:
+    """A ``Field`` whose JSON schema carries ``x-unit``."""
+    return Field(description=f"{description} [{unit}]", json_schema_extra={"x-unit": unit}, **kw)
+
+
+class FrequencyGrid(StrictModel):
+    """Real frequencies, as an evenly spaced grid or explicit values, in one unit.
+
+    Units: ``model`` (dimensionless model units, e.g. units of w_p), ``rad/s``, ``Hz``, ``THz``,
+    ``eV``, ``hartree``, ``cm-1`` (wavenumber), ``nm`` (vacuum wavelength). Responses echo the grid in
+    the same unit and order.
+    """
+
+    start: FiniteFloat | None = Field(default=None, ge=0, description="First point (>= 0).")
+    stop: FiniteFloat | None = Field(default=None, ge=0, description="Last point (>= 0).")
+    num: int | None = Field(default=None, ge=1, description="Number of points (>= 1).")
+    spacing: Literal["linear", "log"] = Field(
+        default="linear", description="`linear` or `log` (geometric; start must be > 0)."
+    )
+    values: list[FiniteFloat] | None = Field(
+        default=None, min_length=1, description="Explicit points (>= 0), instead of start/stop/num."
+    )
+    unit: FrequencyUnit = Field(default="model", description="Unit of the points.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> FrequencyGrid:
+        has_range = any(v is not None for v in (self.start, self.stop, self.num))
+        if self.values is not None and has_range:
+            raise ValueError("give either 'values' or 'start'/'stop'/'num', not both")
+        if self.values is None:
+            missing = [k for k in ("start", "stop", "num") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(
+                    f"missing {', '.join(missing)}: a grid needs 'start', 'stop' and 'num', or 'values'"
+                )
+            if self.spacing == "log" and (self.start or 0) <= 0:
+                raise ValueError("a log-spaced grid needs start > 0")
+        else:
+            if any(v < 0 for v in self.values):
+                raise ValueError("frequencies must be >= 0")
+        if self.unit == "nm":
+            pts = self.values if self.values is not None else [self.start, self.stop]
+            if any(v is not None and v <= 0 for v in pts):
+                raise ValueError("wavelengths (unit 'nm') must be > 0")
+        return self
+
+    @property
+    def size(self) -> int:
+        return len(self.values) if self.values is not None else int(self.num or 0)
+
+    def check_size(
+        self, settings: Settings, field: tuple[str | int, ...] = ("frequencies",)
+    ) -> None:
+        """413 (LimitExceeded) when the grid has more points than ``max_grid_points``."""
+        if self.size > settings.max_grid_points:
+            raise LimitExceeded(
+                f"the frequency grid has {self.size} points; the limit is {settings.max_grid_points}",
+                limit_name="max_grid_points",
+                limit=settings.max_grid_points,
+                requested=self.size,
+                field=(*field, "values" if self.values is not None else "num"),
+                fix="ask for fewer points, or split the range over several requests",
+            )
+
+    def points(self) -> NDArray[np.float64]:
+        """The points in the grid's own unit, shape (N,)."""
+        if self.values is not None:
+            return np.asarray(self.values, dtype=np.float64)
+        assert self.start is not None and self.stop is not None and self.num is not None
+        if self.spacing == "log":
+            return np.geomspace(self.start, self.stop, self.num)
+        return np.linspace(self.start, self.stop, self.num)
+
+    def canonical(self) -> dict[str, Any]:
+        """Key material: the form as given (the response echoes it) plus its unit."""
+        return self.model_dump(exclude_none=True)
+
+
+class ComplexArray(BaseModel):
+    """A complex array as two real arrays of equal length."""
+
+    real: list[float]
+    imag: list[float]
+
+
+class ComplexNumber(BaseModel):
+    real: float
+    imag: float
+
+
+class ResponseMeta(BaseModel):
+    """Provenance and trust information carried by every computation response."""
+
+    model: str = Field(description="Model name.")
+    model_version: str = Field(description="Model version; part of the cache key.")
+    parameter_hash: str = Field(description="sha256 of the canonical request (the cache key).")
+    cache: Literal["hit", "miss"] = Field(description="Whether this answer came from the cache.")
+    elapsed_ms: float = Field(description="Server time for this request, milliseconds.")
+    units: dict[str, str] = Field(
+        default_factory=dict, description="Unit of each returned quantity."
+    )
+    warnings: list[str] = Field(default_factory=list, description="Numerical warnings, as values.")
+    checks: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Physics checks that apply: each with a boolean `verdict` where one applies "
+        "and the numbers behind it.",
+    )
+
+
+def require(
+    condition: bool, message: str, field: tuple[str | int, ...], fix: str | None = None
+) -> None:
+    """Raise InvalidInput (422) unless ``condition``."""
+    if not condition:
+        raise InvalidInput(message, field=field, fix=fix)

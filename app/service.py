@@ -1,0 +1,207 @@
+"""The request pipeline every computation endpoint shares: key -> 304 / cache -> compute -> respond.
+
+A route handler validates its body (pydantic), checks sizes against the settings, and calls
+:meth:`Service.respond` with the canonical parameters and a *synchronous* compute function. This
+module then
+
+1. derives the cache key (app/cache.py) and the ETag (key + representation); a matching
+   ``If-None-Match`` gets 304 before any work;
+2. looks the key up in the cache (``X-Cache: hit``), else computes in a worker thread (never on
+   the event loop), with identical concurrent misses in this process sharing one computation;
+3. stores the result compressed with the configured TTL and answers JSON (``meta`` first) or, with
+   ``?format=csv``, CSV with a header row.
+
+The compute function returns ``(meta, data)``: ``meta`` holds the model-specific part of
+``meta`` (``checks``, ``warnings``, ``units``...), ``data`` the arrays (numpy arrays are fine:
+orjson serialises them natively; complex arrays must already be ``{"real", "imag"}`` dicts, see
+:func:`carray`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+import time
+import zlib
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import anyio
+import numpy as np
+import orjson
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
+
+from app.cache import Cache, cache_key
+from app.errors import problem_response
+from app.responses import FastJSONResponse
+from app.settings import Settings
+
+OutputFormat = Literal["json", "csv"]
+FormatQuery = Annotated[
+    OutputFormat,
+    Query(description="`json` (default) or `csv`: the arrays as columns with a header row."),
+]
+
+ComputeResult = tuple[dict[str, Any], dict[str, Any]]
+
+_ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY
+
+
+def carray(z: Any) -> dict[str, Any]:
+    """A complex array as the API's ``{"real": [...], "imag": [...]}`` (numpy arrays kept)."""
+    a = np.asarray(z, dtype=np.complex128)
+    return {"real": np.ascontiguousarray(a.real), "imag": np.ascontiguousarray(a.imag)}
+
+
+def cscalar(z: complex) -> dict[str, float]:
+    """A complex number as ``{"real", "imag"}``."""
+    return {"real": float(np.real(z)), "imag": float(np.imag(z))}
+
+
+class Service:
+    """Per-app state: settings, cache, the thread limiter and the in-flight table."""
+
+    def __init__(self, settings: Settings, cache: Cache):
+        self.settings = settings
+        self.cache = cache
+        self.limiter = anyio.CapacityLimiter(settings.compute_threads)
+        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self.computations = 0  # count of computations actually run (tests read it)
+
+    async def respond(
+        self,
+        request: Request,
+        *,
+        model: str,
+        version: str,
+        params: Any,
+        compute: Callable[[], ComputeResult],
+        fmt: OutputFormat = "json",
+    ) -> Response:
+        t0 = time.perf_counter()
+        key = cache_key(model, version, params)
+        etag = '"' + hashlib.sha256(f"{key}:{fmt}".encode()).hexdigest()[:40] + '"'
+        if _etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers={"ETag": etag, "X-Cache": "revalidated"})
+
+        blob = await self.cache.get(key)
+        status = "hit"
+        if blob is None:
+            status = "miss"
+            self.cache.stats.misses += 1
+            try:
+                blob = await self._compute_once(key, compute)
+            except TimeoutError:
+                return problem_response(
+                    503,
+                    "compute-timeout",
+                    "Computation took too long",
+                    f"the computation exceeded compute_timeout_s = {self.settings.compute_timeout_s} s; "
+                    "ask for fewer points or a smaller model",
+                    request,
+                    limit_name="compute_timeout_s",
+                    limit=self.settings.compute_timeout_s,
+                )
+        else:
+            self.cache.stats.hits += 1
+
+        raw = zlib.decompress(blob)
+        meta_bytes, data_bytes = raw.split(b"\n", 1)
+        meta = orjson.loads(meta_bytes)
+        meta.update(
+            {
+                "model": model,
+                "model_version": version,
+                "parameter_hash": key,
+                "cache": status,
+                "elapsed_ms": round((time.perf_counter() - t0) * 1e3, 3),
+            }
+        )
+        headers = {"ETag": etag, "X-Cache": status}
+        if fmt == "csv":
+            text = to_csv(orjson.loads(data_bytes))
+            return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+        body = b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
+        return Response(body, media_type="application/json", headers=headers)
+
+    async def _compute_once(self, key: str, compute: Callable[[], ComputeResult]) -> bytes:
+        fut = self._inflight.get(key)
+        if fut is not None:  # an identical miss is already computing: share it
+            return await asyncio.shield(fut)
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            with anyio.fail_after(self.settings.compute_timeout_s):
+                blob = await anyio.to_thread.run_sync(_run_and_pack, compute, limiter=self.limiter)
+            self.computations += 1
+            fut.set_result(blob)
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        await self.cache.set(key, blob, self.settings.cache_ttl_s)
+        self.cache.stats.sets += 1
+        return blob
+
+
+def _run_and_pack(compute: Callable[[], ComputeResult]) -> bytes:
+    meta, data = compute()
+    meta_bytes = orjson.dumps(meta, option=_ORJSON_OPTS)
+    data_bytes = orjson.dumps(data, option=_ORJSON_OPTS)
+    return zlib.compress(meta_bytes + b"\n" + data_bytes, 1)
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or etag in tags or ("W/" + etag) in tags
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    """Columns of a response's arrays: every top-level real array, and ``{real, imag}`` pairs as
+    ``<name>_real,<name>_imag``, that has the length of the first array (the grid). Nested objects
+    and arrays of other lengths are left out (they stay in the JSON form)."""
+    cols: list[tuple[str, list[Any]]] = []
+    n: int | None = None
+    for name, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(v, int | float) for v in value[:1]):
+            if n is None:
+                n = len(value)
+            if len(value) == n:
+                cols.append((name, value))
+        elif (
+            isinstance(value, dict)
+            and set(value) == {"real", "imag"}
+            and isinstance(value["real"], list)
+        ):
+            if n is None:
+                n = len(value["real"])
+            if len(value["real"]) == n:
+                cols.append((f"{name}_real", value["real"]))
+                cols.append((f"{name}_imag", value["imag"]))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c for c, _ in cols])
+    for row in zip(*(v for _, v in cols), strict=True):
+        w.writerow([repr(float(x)) for x in row])
+    return buf.getvalue()
+
+
+def get_service(request: Request) -> Service:
+    """The app's :class:`Service` (built in the lifespan)."""
+    svc: Service = request.app.state.service
+    return svc
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def json_response(data: Any, status_code: int = 200) -> FastJSONResponse:
+    """A plain JSON response (listings, version) serialised with orjson."""
+    return FastJSONResponse(data, status_code=status_code)

@@ -1,0 +1,98 @@
+"""Service settings from the environment (pydantic-settings).
+
+Every variable has the prefix ``SUSC_`` (e.g. ``SUSC_MAX_GRID_POINTS=500000``); the two that
+deployment tooling conventionally sets also work without it: ``REDIS_URL`` and ``CACHE_TTL_S``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one service process. Limits are named in the 413 errors they cause."""
+
+    model_config = SettingsConfigDict(env_prefix="SUSC_", extra="ignore", frozen=True)
+
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUSC_REDIS_URL", "REDIS_URL"),
+        description="Redis URL (redis://host:port/db). Unset: the in-process LRU cache.",
+    )
+    cache_ttl_s: int = Field(
+        default=24 * 3600,
+        ge=1,
+        le=30 * 24 * 3600,
+        validation_alias=AliasChoices("SUSC_CACHE_TTL_S", "CACHE_TTL_S"),
+        description="Time to live of every cache entry, seconds.",
+    )
+    redis_timeout_s: float = Field(
+        default=0.5, gt=0, le=30, description="Socket timeout of each Redis command, seconds."
+    )
+    memory_cache_items: int = Field(default=512, ge=0, le=1_000_000, description="LRU entries.")
+    memory_cache_bytes: int = Field(
+        default=256 * 2**20, ge=0, description="Bound on the LRU's stored (compressed) bytes."
+    )
+    compute_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Worker threads for numerical work (off the event loop).",
+    )
+    compute_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="A request whose computation takes longer gets 503.",
+    )
+    max_body_bytes: int = Field(
+        default=32 * 2**20, ge=1024, description="Largest accepted request body, bytes (413 above)."
+    )
+    max_grid_points: int = Field(
+        default=200_000, ge=2, description="Most frequency (or wavelength) points in one request."
+    )
+    max_transitions: int = Field(
+        default=1_000, ge=1, description="Most transitions of an oscillator medium."
+    )
+    max_kk_points: int = Field(
+        default=2**21, ge=16, description="Most points of a tabulated spectrum for Kramers-Kronig."
+    )
+    max_layers: int = Field(default=1_000, ge=1, description="Most layers of a multilayer stack.")
+    max_angles: int = Field(
+        default=1_000, ge=1, description="Most angles of incidence per request."
+    )
+    max_dispersion_k_points: int = Field(
+        default=20_000, ge=1, description="Most wavenumbers of a real-k dispersion request."
+    )
+    max_emitter_n_max: int = Field(
+        default=24, ge=1, description="Largest quantum number per axis of a box emitter."
+    )
+    max_emitter_states: int = Field(
+        default=15_000, ge=1, description="Most excited states of an emitter model."
+    )
+    max_molecular_states: int = Field(
+        default=4_000, ge=1, description="Most excited states of a molecular sum over states."
+    )
+    max_k_points: int = Field(
+        default=1_000_000, ge=1, description="Most k-points of a crystal k-grid or path."
+    )
+    max_bands: int = Field(
+        default=64, ge=1, description="Most orbitals (bands) of a tight-binding model."
+    )
+    max_hoppings: int = Field(
+        default=20_000, ge=1, description="Most hoppings of a tight-binding model."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process settings, read once from the environment (override in tests)."""
+    return Settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
