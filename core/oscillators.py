@@ -218,27 +218,27 @@ try:  # pragma: no cover - exercised whenever numba is installed (it is a declar
     import numba
 
     @numba.njit(parallel=True, fastmath=False, cache=True)
-    def _lorentz_sums_kernel(w, w0, g, c, out_re, out_im):  # type: ignore[no-untyped-def]
-        n = w.shape[0]
-        m = w0.shape[0]
-        k = c.shape[0]
-        for i in numba.prange(n):
+    def _lorentz_sums3_kernel(w, w0, g, c, out):  # type: ignore[no-untyped-def]
+        # Three sums at once, accumulated in scalars (no per-frequency allocation).
+        for i in numba.prange(w.shape[0]):
             x = w[i]
             x2 = x * x
-            acc_re = np.zeros(k)
-            acc_im = np.zeros(k)
-            for e in range(m):
+            r0 = i0 = r1 = i1 = r2 = i2 = 0.0
+            for e in range(w0.shape[0]):
                 a = w0[e] * w0[e] - x2
                 b = 2.0 * x * g[e]
                 inv = 1.0 / (a * a + b * b)
                 ar = a * inv
                 bi = b * inv
-                for j in range(k):
-                    acc_re[j] += c[j, e] * ar
-                    acc_im[j] += c[j, e] * bi
-            for j in range(k):
-                out_re[j, i] = acc_re[j]
-                out_im[j, i] = acc_im[j]
+                r0 += c[0, e] * ar
+                i0 += c[0, e] * bi
+                r1 += c[1, e] * ar
+                i1 += c[1, e] * bi
+                r2 += c[2, e] * ar
+                i2 += c[2, e] * bi
+            out[0, i] = complex(r0, i0)
+            out[1, i] = complex(r1, i1)
+            out[2, i] = complex(r2, i2)
 
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover
@@ -279,10 +279,14 @@ def lorentz_sums(
         raise RuntimeError("numba is not installed")
     if not use_numba:
         return _lorentz_sums_numpy(wv, w0v, gv, cv)
-    re = np.empty((cv.shape[0], wv.shape[0]))
-    im = np.empty_like(re)
-    _lorentz_sums_kernel(wv, w0v, gv, cv, re, im)
-    return re + 1j * im
+    k = cv.shape[0]
+    groups = -(-k // 3)  # the kernel sums three coefficient rows per pass; pad with zeros
+    padded = np.zeros((groups * 3, cv.shape[1]))
+    padded[:k] = cv
+    out = np.empty((groups * 3, wv.shape[0]), dtype=np.complex128)
+    for j in range(groups):
+        _lorentz_sums3_kernel(wv, w0v, gv, padded[3 * j : 3 * j + 3], out[3 * j : 3 * j + 3])
+    return out[:k]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""Physics of the multipole oscillator medium (Westerberg & Barnett, seed 000, eqs 20-26)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import oscillators as osc
+from core.causality import negative_intervals
+from core.errors import InvalidInput, PoleOnGrid
+
+FIG2A = [
+    {"omega": 1.0, "gamma": 0.18, "e_dip": 2.0, "dip_oct": 65 / 64},
+    {"omega": 2.0, "gamma": 0.05, "m_dip": 1 / 16},
+    {"omega": 3.0, "gamma": 0.04, "quad": 1 / 64, "dia": 9.0},
+]
+
+
+@pytest.fixture
+def fig2a() -> osc.OscillatorMedium:
+    return osc.OscillatorMedium.from_transitions(FIG2A)
+
+
+def random_medium(m: int, seed: int = 0) -> osc.OscillatorMedium:
+    rng = np.random.default_rng(seed)
+    return osc.OscillatorMedium(
+        omega=rng.uniform(0.5, 5, m),
+        gamma=rng.uniform(0.01, 0.3, m),
+        e_dip=rng.uniform(0, 2, m),
+        m_dip=rng.uniform(0, 0.1, m),
+        quad=rng.uniform(0, 0.05, m),
+        dip_oct=rng.uniform(0, 0.05, m),
+        dia=rng.uniform(0, 1, m),
+    )
+
+
+# ---------------------------------------------------------------- hand-derived values (eq 21)
+
+
+def test_eps_of_one_dipole_transition_matches_hand_value():
+    # w_eg = 1, gamma = 0.1, Delta_edip = 2, at w = 0.5: D = 1 - 0.25 - 2i(0.5)(0.1) = 0.75 - 0.1i
+    # 2/D = 2 (0.75 + 0.1i) / (0.5625 + 0.01) = (1.5 + 0.2i) / 0.5725
+    m = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.1, "e_dip": 2.0}])
+    r = osc.evaluate(m, [0.5])
+    assert r.epsilon[0] == pytest.approx(1 + (1.5 + 0.2j) / 0.5725, rel=1e-14)
+    assert r.inverse_mu[0] == 1.0 and r.chi[0] == 0.0
+
+
+def test_inverse_mu_and_chi_of_each_magnetic_term_match_hand_values():
+    # w = 2, w_eg = 1, gamma = 0.25: D = 1 - 4 - 2i(2)(0.25) = -3 - i, 1/D = (-3 + i)/10
+    inv_d = (-3 + 1j) / 10
+    cases = {
+        "m_dip": (0.5, -0.5 * inv_d),
+        "quad": (0.5, -0.5 * 4 * inv_d),
+        "dip_oct": (0.5, +0.5 * 4 * inv_d),
+        "dia": (0.5, 0.5 / 1.0),
+    }
+    for name, (strength, delta_inv_mu) in cases.items():
+        m = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.25, name: strength}])
+        r = osc.evaluate(m, [2.0])
+        assert r.inverse_mu[0] == pytest.approx(1 + delta_inv_mu, rel=1e-14), name
+        assert r.chi[0] == pytest.approx(-delta_inv_mu, rel=1e-14), name  # eq 23
+        assert r.mu[0] == pytest.approx(1 / (1 + delta_inv_mu), rel=1e-14), name
+
+
+def test_fig2a_values_at_resonance():
+    # At w = 1 the first transition is resonant: D_1 = -0.36 i, 1/D_1 = i/0.36.
+    m = osc.OscillatorMedium.from_transitions(FIG2A)
+    r = osc.evaluate(m, [1.0])
+    d2 = 4 - 1 - 2j * 0.05  # second transition at w = 1
+    d3 = 9 - 1 - 2j * 0.04
+    eps = 1 + 2 * 1j / 0.36
+    inv_mu = 1 + 9 / 9 - (1 / 16) / d2 - (1 / 64) / d3 + (65 / 64) * 1j / 0.36
+    assert r.epsilon[0] == pytest.approx(eps, rel=1e-14)
+    assert r.inverse_mu[0] == pytest.approx(inv_mu, rel=1e-14)
+
+
+# ---------------------------------------------------------------- limits and sum rule (22, 26)
+
+
+def test_static_limit_equals_eq22(fig2a):
+    r = osc.evaluate(fig2a, [0.0])
+    expect_mu0 = 1 / (1 + (9 - 0) / 9 + (0 - 1 / 16) / 4)
+    assert osc.static_limits(fig2a)["mu_static"] == pytest.approx(expect_mu0, rel=1e-15)
+    assert r.mu[0] == pytest.approx(expect_mu0, rel=1e-14)
+    assert osc.static_limits(fig2a)["eps_static"] == pytest.approx(1 + 2.0, rel=1e-15)
+
+
+def test_fig2a_satisfies_sum_rule_and_is_diamagnetic(fig2a):
+    residual, scale = osc.sum_rule_residual(fig2a)
+    assert residual == 0.0 and scale > 1
+    assert osc.static_limits(fig2a)["mu_static"] < 1
+    assert osc.static_limits(fig2a)["chi_static"] < 0
+
+
+@pytest.mark.parametrize("extra_dia", [0.0, 0.3])
+def test_mu_tends_to_one_at_high_frequency_exactly_when_eq26_holds(extra_dia):
+    t = [dict(x) for x in FIG2A]
+    t[2]["dia"] += extra_dia
+    m = osc.OscillatorMedium.from_transitions(t)
+    residual, _ = osc.sum_rule_residual(m)
+    assert residual == pytest.approx(extra_dia / 9, abs=1e-15)
+    w = np.array([1e4, 1e6, 1e8])
+    r = osc.evaluate(m, w)
+    assert np.all(np.abs(r.epsilon - 1.0) < 3 / w**2)  # eps -> 1 always
+    mu_inf = 1 / (1 + residual)
+    # mu - mu_inf falls off like gamma/w (dip-oct tail) once the limit is right
+    assert abs(r.mu[-1] - mu_inf) < 1e-7
+    if extra_dia:
+        assert abs(r.mu[-1] - 1) > 0.03
+    else:
+        assert abs(r.mu[-1] - 1) < 1e-7
+
+
+# ---------------------------------------------------------------- causality (eq 23)
+
+
+def test_poles_of_chi_and_eps_lie_in_lower_half_plane():
+    m = random_medium(50)
+    p = osc.poles(m)
+    assert np.all(p.imag < 0)
+    # and they are where the denominators vanish
+    z = p.reshape(-1)
+    w0 = np.repeat(m.omega, 2)
+    g = np.repeat(m.gamma, 2)
+    np.testing.assert_allclose(w0**2 - z**2 - 2j * z * g, 0, atol=1e-12)
+
+
+def test_chi_is_analytic_in_upper_half_plane_contour_integral_vanishes(fig2a):
+    # Cauchy: the integral of chi around a closed contour in Im w > 0 vanishes; around one that
+    # encloses the lower-half-plane poles it does not.
+    def contour(y0: float, y1: float, n: int = 4000) -> complex:
+        xs = np.linspace(-10, 10, n)
+        ys = np.linspace(y0, y1, n)
+        total = 0
+        for path in (xs + 1j * y0, 10 + 1j * ys, xs[::-1] + 1j * y1, -10 + 1j * ys[::-1]):
+            _, chi = osc.evaluate_complex(fig2a, path)
+            total += np.trapezoid(chi, path)
+        return total
+
+    assert abs(contour(0.01, 5.0)) < 1e-6
+    assert abs(contour(-0.5, 5.0)) > 1e-2
+
+
+def test_reality_condition_chi_of_minus_w_is_conjugate():
+    m = random_medium(20, seed=3)
+    w = np.linspace(0.1, 8, 200)
+    eps_p, chi_p = osc.evaluate_complex(m, w)
+    eps_m, chi_m = osc.evaluate_complex(m, -w)
+    np.testing.assert_allclose(chi_m, np.conj(chi_p), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(eps_m, np.conj(eps_p), rtol=1e-13)
+
+
+def test_real_axis_evaluation_matches_complex_continuation():
+    m = random_medium(30, seed=5)
+    w = np.linspace(0, 10, 301)
+    r = osc.evaluate(m, w)
+    eps, chi = osc.evaluate_complex(m, w.astype(complex))
+    np.testing.assert_allclose(r.epsilon, eps, rtol=1e-12)
+    np.testing.assert_allclose(r.chi, chi, rtol=1e-11, atol=1e-13)
+
+
+# ---------------------------------------------------------------- Fig. 2a and passivity (eq 25)
+
+
+def test_fig2a_im_mu_negative_where_dipole_octopole_resonance_dominates(fig2a):
+    w = np.linspace(0.7, 1.3, 61)
+    r = osc.evaluate(fig2a, w)
+    assert np.all(r.mu.imag < 0)
+    # while Im(eps mu) stays positive there, as eq 25 predicts at w_eg
+    assert np.all((r.epsilon * r.mu).imag > 0)
+    # eq 25 at w_eg = 1: Im(eps/mu*) ~ (Delta_edip Re(1/mu)_bg - Delta_dipoct w_eg^2 Re(eps)_bg)
+    # / (2 w_eg gamma). The printed eq 25 takes both backgrounds as 1; here the instantaneous
+    # diamagnetic term makes Re(1/mu)_bg = 1 + Delta_dia/w_3^2 = 2 (other terms ~1%).
+    r1 = osc.evaluate(fig2a, [1.0])
+    est = (2 * 2.0 - (65 / 64) * 1.0) / (2 * 0.18)
+    assert (r1.epsilon / np.conj(r1.mu))[0].imag == pytest.approx(est, rel=0.03)
+
+
+def test_fig2a_im_eps_mu_turns_negative_in_the_tail_with_the_predicted_slope(fig2a):
+    # Not assumed positive: far above w_eg, Im mu ~ -(2/w) sum gamma (Delta_dipoct - Delta_quad)
+    # outgrows Im eps ~ 2 gamma Delta_edip / w^3, so Im(eps mu) < 0 (docs/oscillator.md).
+    w = np.array([1e3, 1e4])
+    r = osc.evaluate(fig2a, w)
+    slope = -2 * (0.18 * 65 / 64 - 0.04 * 1 / 64)
+    np.testing.assert_allclose(w * (r.epsilon * r.mu).imag, slope, rtol=2e-3)
+    # over [0, 50] the sign pattern is: positive below ~2.117, negative on (2.117, 2.925),
+    # positive on (2.925, 3.091), negative above 3.091
+    grid = np.linspace(0, 50, 50_001)
+    rr = osc.evaluate(fig2a, grid)
+    ivs = negative_intervals(grid, (rr.epsilon * rr.mu).imag)
+    assert len(ivs) == 2
+    assert ivs[0][0] == pytest.approx(2.1169, abs=2e-3) and ivs[0][1] == pytest.approx(2.9252, abs=2e-3)
+    assert ivs[1][0] == pytest.approx(3.0906, abs=2e-3) and ivs[1][1] == 50.0
+
+
+def test_violating_multipole_ordering_gives_gain_at_resonance():
+    ok = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.05, "e_dip": 1.0, "dip_oct": 0.5}])
+    bad = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.05, "e_dip": 1.0, "dip_oct": 1.5}])
+    assert osc.multipole_ordering(ok).all() and not osc.multipole_ordering(bad).any()
+    assert (osc.evaluate(ok, [1.0]).eps_mu.imag > 0).all()
+    assert (osc.evaluate(bad, [1.0]).eps_mu.imag < 0).all()
+
+
+# ---------------------------------------------------------------- numerics
+
+
+def test_numba_and_numpy_paths_agree():
+    m = random_medium(300, seed=1)
+    w = np.linspace(0, 6, 5001)
+    a = osc.evaluate(m, w, backend="numba")
+    b = osc.evaluate(m, w, backend="numpy")
+    np.testing.assert_allclose(a.epsilon, b.epsilon, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a.inverse_mu, b.inverse_mu, rtol=1e-12, atol=1e-12)
+
+
+def test_numpy_path_chunks_long_grids_without_changing_results(monkeypatch):
+    m = random_medium(40, seed=2)
+    w = np.linspace(0, 6, 3000)
+    full = osc.evaluate(m, w, backend="numpy")
+    monkeypatch.setattr(osc, "CHUNK_BYTES", 8 * 4 * 40 * 7)  # 7 frequencies per chunk
+    chunked = osc.evaluate(m, w, backend="numpy")
+    np.testing.assert_array_equal(full.epsilon, chunked.epsilon)
+
+
+def test_change_of_frequency_unit_leaves_response_invariant():
+    m = random_medium(10, seed=4)
+    s = 2 * np.pi * 1e12
+    w = np.linspace(0, 6, 101)
+    a = osc.evaluate(m, w)
+    b = osc.evaluate(m.scaled(s), w * s)
+    np.testing.assert_allclose(b.epsilon, a.epsilon, rtol=1e-11)
+    np.testing.assert_allclose(b.inverse_mu, a.inverse_mu, rtol=1e-11)
+
+
+def test_negative_intervals_edges_are_refined_below_grid_spacing(fig2a):
+    grid = np.linspace(0, 4, 41)  # spacing 0.1
+    r = osc.evaluate(fig2a, grid)
+
+    def f(x: float) -> float:
+        return float(osc.evaluate(fig2a, [x]).mu.imag[0])
+
+    ivs = negative_intervals(grid, r.mu.imag, f)
+    inner = [e for iv in ivs for e in iv if 0 < e < 4]
+    assert inner
+    for e in inner:
+        assert abs(f(e)) < 1e-12
+
+
+def test_lossless_pole_on_grid_is_rejected():
+    m = osc.OscillatorMedium.from_transitions([{"omega": 2.0, "gamma": 0.0, "e_dip": 1.0}])
+    with pytest.raises(PoleOnGrid):
+        osc.evaluate(m, [1.0, 2.0])
+    osc.evaluate(m, [1.0, 2.0 + 1e-9])
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [({"omega": 0.0}, "omega"), ({"omega": 1.0, "gamma": -1.0}, "gamma"), ({"omega": np.nan}, "omega")],
+)
+def test_unphysical_transition_is_rejected_with_field(bad, field):
+    with pytest.raises(InvalidInput) as e:
+        osc.OscillatorMedium.from_transitions([{"omega": 1.0}, bad])
+    assert e.value.field == ("transitions", 1, field)
