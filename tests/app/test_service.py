@@ -40,7 +40,7 @@ class _Refs(HTMLParser):
                 self.refs.append(v)
 
 
-@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+@pytest.mark.parametrize("page", ["/docs", "/redoc", "/static/teach.html"])
 async def test_docs_pages_load_nothing_from_another_host(client, page):
     r = await client.get(page)
     assert r.status_code == 200
