@@ -153,7 +153,9 @@ class RedisCache:
         except Exception as exc:  # redis errors, OSError, timeouts: fail open
             self.stats.fault("get", exc)
             return None
-        return bytes(value) if value is not None else None
+        if value is None:
+            return None
+        return value if isinstance(value, bytes) else str(value).encode()
 
     async def set(self, key: str, value: bytes, ttl_s: int) -> None:
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import core
 from app.cache import Cache, MemoryCache, RedisCache
@@ -66,7 +66,7 @@ class BodySizeLimit:
             return
         seen = 0
 
-        async def limited() -> dict:  # type: ignore[type-arg]
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -159,7 +159,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Cache backend unreachable",
                 reason,
                 request,
-                **{"cache": svc.cache.backend},
             )
         return FastJSONResponse(body)
 

@@ -135,7 +135,10 @@ class Service:
         self._inflight[key] = fut
         try:
             with anyio.fail_after(self.settings.compute_timeout_s):
-                blob = await anyio.to_thread.run_sync(_run_and_pack, compute, limiter=self.limiter)
+                # abandon_on_cancel: the time limit answers 503 at once; the thread finishes on its own
+                blob = await anyio.to_thread.run_sync(
+                    _run_and_pack, compute, limiter=self.limiter, abandon_on_cancel=True
+                )
             self.computations += 1
             fut.set_result(blob)
         except BaseException as exc:

@@ -218,7 +218,7 @@ try:  # pragma: no cover - exercised whenever numba is installed (it is a declar
     import numba
 
     @numba.njit(parallel=True, fastmath=False, cache=True)
-    def _lorentz_sums3_kernel(w, w0, g, c, out):  # type: ignore[no-untyped-def]
+    def _lorentz_sums3_kernel(w, w0, g, c, out):  # type: ignore[no-untyped-def,unused-ignore]
         # Three sums at once, accumulated in scalars (no per-frequency allocation).
         for i in numba.prange(w.shape[0]):
             x = w[i]
@@ -403,4 +403,5 @@ def nonlocal_permittivity(
     ``k`` in the inverse length unit c/[w] (natural units, c = 1). Undefined at w = 0.
     """
     wv = np.asarray(w, dtype=np.float64)
-    return np.asarray(epsilon) + (k * k / (wv * wv)) * (1.0 - np.asarray(inverse_mu))
+    eps = np.asarray(epsilon, dtype=np.complex128)
+    return eps + (k * k / (wv * wv)) * (1.0 - np.asarray(inverse_mu, dtype=np.complex128))

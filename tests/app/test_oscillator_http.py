@@ -209,3 +209,10 @@ async def test_404_and_405_are_problem_json(client):
     assert_problem(await client.get("/v1/nothing-here"), 404)
     assert_problem(await client.get(URL), 405)
     assert_problem(await client.get("/v1/presets/no-such-preset"), 404)
+
+
+async def test_computation_over_time_limit_is_503_problem(make_client):
+    async with make_client(compute_timeout_s=0.001) as cl:
+        body = {**fig2a(), "frequencies": {"start": 0.0, "stop": 50.0, "num": 200_000}}
+        pb = assert_problem(await cl.post(URL, json=body), 503)
+        assert pb["limit_name"] == "compute_timeout_s"
