@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, ".")
 
-from core import oscillators as osc  # noqa: E402
+from core import oscillators as osc
 
 
 @numba.njit(parallel=True, cache=True)
@@ -92,7 +92,15 @@ def core_table(n: int, ms: list[int]) -> list[str]:
         pairs = n * m
         osc.evaluate(med, w[:100])  # compile / warm
         out = np.empty((6, n))
-        reference(w[:100], med.omega, med.gamma, med.e_dip, med.m_dip, med.dip_oct - med.quad, out[:, :100])
+        reference(
+            w[:100],
+            med.omega,
+            med.gamma,
+            med.e_dip,
+            med.m_dip,
+            med.dip_oct - med.quad,
+            out[:, :100],
+        )
         nv = "-"
         if pairs * 16 * 3 < 2e9:
             nn = min(n, max(1, int(2e8 // (m * 16 * 3))))
@@ -103,9 +111,14 @@ def core_table(n: int, ms: list[int]) -> list[str]:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         t_core = best(lambda: osc.evaluate(med, w)) / pairs
-        t_ref = best(
-            lambda: reference(w, med.omega, med.gamma, med.e_dip, med.m_dip, med.dip_oct - med.quad, out)
-        ) / pairs
+        t_ref = (
+            best(
+                lambda: reference(
+                    w, med.omega, med.gamma, med.e_dip, med.m_dip, med.dip_oct - med.quad, out
+                )
+            )
+            / pairs
+        )
         rows.append(
             f"| {n:.0e} x {m} | {nv} | {t_np * 1e9:.2f} | {peak:.0f} | {t_core * 1e9:.3f} | "
             f"{t_ref * 1e9:.3f} | {t_core / t_ref:.2f} |"
@@ -122,7 +135,9 @@ async def endpoint_table() -> list[str]:
     app = create_app(Settings(redis_url=None))
     rows = ["| grid points | miss ms | hit ms | response MB |", "|---|---|---|---|"]
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
             from app.presets import all_presets
 
             body = dict(all_presets()["westerberg-barnett-fig2a"].body)
@@ -135,7 +150,9 @@ async def endpoint_table() -> list[str]:
                 r2 = await c.post("/v1/oscillator/response", json=body)
                 hit = time.perf_counter() - t
                 assert r1.headers["x-cache"] == "miss" and r2.headers["x-cache"] == "hit"
-                rows.append(f"| {n} | {miss * 1e3:.0f} | {hit * 1e3:.0f} | {len(r2.content) / 2**20:.1f} |")
+                rows.append(
+                    f"| {n} | {miss * 1e3:.0f} | {hit * 1e3:.0f} | {len(r2.content) / 2**20:.1f} |"
+                )
     return rows
 
 

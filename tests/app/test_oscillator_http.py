@@ -77,7 +77,9 @@ async def test_same_physics_in_different_units_gives_same_numbers(client):
     }
     out = {}
     for unit, pts in grids.items():
-        r = await client.post(URL, json={**medium, "frequencies": {"values": pts.tolist(), "unit": unit}})
+        r = await client.post(
+            URL, json={**medium, "frequencies": {"values": pts.tolist(), "unit": unit}}
+        )
         assert r.status_code == 200, r.text
         out[unit] = r.json()
         assert np.allclose(out[unit]["frequencies"], pts, rtol=1e-15)  # echoed in its own unit
@@ -88,9 +90,20 @@ async def test_same_physics_in_different_units_gives_same_numbers(client):
 
 async def test_same_medium_in_scaled_units_gives_same_eps(client):
     # Strengths scale as [w]^2 (e_dip, m_dip, dia) or not at all (quad, dip_oct): eq 21.
-    thz = {"omega": 100.0, "gamma": 2.0, "e_dip": 5000.0, "m_dip": 30.0, "quad": 0.01, "dip_oct": 0.2, "dia": 70.0}
+    thz = {
+        "omega": 100.0,
+        "gamma": 2.0,
+        "e_dip": 5000.0,
+        "m_dip": 30.0,
+        "quad": 0.01,
+        "dip_oct": 0.2,
+        "dia": 70.0,
+    }
     s = 2 * np.pi * 1e12  # rad/s per THz
-    rad = {k: (v * s**2 if k in ("e_dip", "m_dip", "dia") else v * s if k in ("omega", "gamma") else v) for k, v in thz.items()}
+    rad = {
+        k: (v * s**2 if k in ("e_dip", "m_dip", "dia") else v * s if k in ("omega", "gamma") else v)
+        for k, v in thz.items()
+    }
     grid = {"start": 10.0, "stop": 300.0, "num": 51, "unit": "THz"}
     r1 = await client.post(URL, json={"unit": "THz", "transitions": [thz], "frequencies": grid})
     r2 = await client.post(URL, json={"unit": "rad/s", "transitions": [rad], "frequencies": grid})
@@ -144,7 +157,10 @@ async def test_concurrent_identical_misses_compute_once(client):
         (lambda b: b.update(transitions=[]), "/transitions"),
         (lambda b: b.update(frequencies={"values": [-1.0, 2.0]}), "/frequencies"),
         (lambda b: b.update(frequencies={"start": 0, "stop": 1}), "/frequencies"),
-        (lambda b: b.update(frequencies={"values": [1.0], "unit": "furlongs"}), "/frequencies/unit"),
+        (
+            lambda b: b.update(frequencies={"values": [1.0], "unit": "furlongs"}),
+            "/frequencies/unit",
+        ),
         (lambda b: b["transitions"][0].update(colour="red"), "/transitions/0/colour"),
         (lambda b: b.update(unit="nm"), "/unit"),
         (lambda b: b.update(k=-1.0), "/k"),
@@ -161,18 +177,23 @@ async def test_bad_input_is_422_naming_the_field(client, mutate, field):
 
 @pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
 async def test_non_finite_numbers_are_422(client, token):
-    raw = '{"transitions": [{"omega": 1.0, "gamma": %s}], "frequencies": {"values": [1.0]}}' % token
+    raw = f'{{"transitions": [{{"omega": 1.0, "gamma": {token}}}], "frequencies": {{"values": [1.0]}}}}'
     r = await client.post(URL, content=raw, headers={"content-type": "application/json"})
     assert_problem(r, 422, "/transitions/0/gamma")
 
 
 async def test_malformed_json_is_422(client):
-    r = await client.post(URL, content=b'{"transitions": [', headers={"content-type": "application/json"})
+    r = await client.post(
+        URL, content=b'{"transitions": [', headers={"content-type": "application/json"}
+    )
     assert_problem(r, 422)
 
 
 async def test_lossless_pole_on_grid_is_422_that_says_so(client):
-    body = {"transitions": [{"omega": 1.0, "gamma": 0.0, "e_dip": 1.0}], "frequencies": {"values": [0.5, 1.0]}}
+    body = {
+        "transitions": [{"omega": 1.0, "gamma": 0.0, "e_dip": 1.0}],
+        "frequencies": {"values": [0.5, 1.0]},
+    }
     pb = assert_problem(await client.post(URL, json=body), 422, "/frequencies")
     assert "pole" in pb["detail"] and pb["type"].endswith("pole-on-grid")
     body["frequencies"] = {"values": [0.5, 1.0 + 1e-6]}
@@ -183,7 +204,9 @@ async def test_grid_over_limit_is_413_naming_the_limit(make_client):
     async with make_client(max_grid_points=100) as cl:
         body = {**fig2a(), "frequencies": {"start": 0, "stop": 1, "num": 101}}
         pb = assert_problem(await cl.post(URL, json=body), 413, "/frequencies/num")
-        assert pb["limit_name"] == "max_grid_points" and pb["limit"] == 100 and pb["requested"] == 101
+        assert (
+            pb["limit_name"] == "max_grid_points" and pb["limit"] == 100 and pb["requested"] == 101
+        )
 
 
 async def test_default_grid_limit_is_200000(client):

@@ -190,13 +190,19 @@ def test_fig2a_im_eps_mu_turns_negative_in_the_tail_with_the_predicted_slope(fig
     rr = osc.evaluate(fig2a, grid)
     ivs = negative_intervals(grid, (rr.epsilon * rr.mu).imag)
     assert len(ivs) == 2
-    assert ivs[0][0] == pytest.approx(2.1169, abs=2e-3) and ivs[0][1] == pytest.approx(2.9252, abs=2e-3)
+    assert ivs[0][0] == pytest.approx(2.1169, abs=2e-3) and ivs[0][1] == pytest.approx(
+        2.9252, abs=2e-3
+    )
     assert ivs[1][0] == pytest.approx(3.0906, abs=2e-3) and ivs[1][1] == 50.0
 
 
 def test_violating_multipole_ordering_gives_gain_at_resonance():
-    ok = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.05, "e_dip": 1.0, "dip_oct": 0.5}])
-    bad = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.05, "e_dip": 1.0, "dip_oct": 1.5}])
+    ok = osc.OscillatorMedium.from_transitions(
+        [{"omega": 1.0, "gamma": 0.05, "e_dip": 1.0, "dip_oct": 0.5}]
+    )
+    bad = osc.OscillatorMedium.from_transitions(
+        [{"omega": 1.0, "gamma": 0.05, "e_dip": 1.0, "dip_oct": 1.5}]
+    )
     assert osc.multipole_ordering(ok).all() and not osc.multipole_ordering(bad).any()
     assert (osc.evaluate(ok, [1.0]).eps_mu.imag > 0).all()
     assert (osc.evaluate(bad, [1.0]).eps_mu.imag < 0).all()
@@ -256,7 +262,11 @@ def test_lossless_pole_on_grid_is_rejected():
 
 @pytest.mark.parametrize(
     ("bad", "field"),
-    [({"omega": 0.0}, "omega"), ({"omega": 1.0, "gamma": -1.0}, "gamma"), ({"omega": np.nan}, "omega")],
+    [
+        ({"omega": 0.0}, "omega"),
+        ({"omega": 1.0, "gamma": -1.0}, "gamma"),
+        ({"omega": np.nan}, "omega"),
+    ],
 )
 def test_unphysical_transition_is_rejected_with_field(bad, field):
     with pytest.raises(InvalidInput) as e:
