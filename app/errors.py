@@ -150,12 +150,41 @@ _FIXES = {
 }
 
 
+def _body_path(loc: Sequence[str | int], body: Any) -> list[str | int]:
+    """The location as a path into the JSON body actually sent.
+
+    pydantic inserts the member name of a union (e.g. a tagged union's tag, or ``function-after``)
+    into error locations; those are not keys of the body, so a JSON pointer must skip them. A
+    missing key at the end of the path is kept (it names the field to add).
+    """
+    out: list[str | int] = []
+    cur = body
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(cur, dict):
+            if part in cur:
+                out.append(part)
+                cur = cur[part]
+            elif last:
+                out.append(part)
+            continue  # a union member name: not part of the body
+        if isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            out.append(part)
+            cur = cur[part]
+            continue
+        out.append(part)
+        cur = None
+    return out
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for e in exc.errors():
         loc = list(e.get("loc", ()))
         where = loc[0] if loc else "body"
-        rest = [p for p in loc[1:]]
+        rest = list(loc[1:])
+        if where == "body" and isinstance(exc.body, dict | list):
+            rest = _body_path(rest, exc.body)
         if where == "query":
             field = "query:" + ".".join(str(p) for p in rest)
         elif where == "body":

@@ -152,10 +152,20 @@ class Service:
         return blob
 
 
+def _json_default(obj: Any) -> Any:
+    """orjson falls back here for arrays it cannot take natively (non-contiguous views, e.g.
+    ``z.real``) and for other numpy types."""
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
 def _run_and_pack(compute: Callable[[], ComputeResult]) -> bytes:
     meta, data = compute()
-    meta_bytes = orjson.dumps(meta, option=_ORJSON_OPTS)
-    data_bytes = orjson.dumps(data, option=_ORJSON_OPTS)
+    meta_bytes = orjson.dumps(meta, default=_json_default, option=_ORJSON_OPTS)
+    data_bytes = orjson.dumps(data, default=_json_default, option=_ORJSON_OPTS)
     return zlib.compress(meta_bytes + b"\n" + data_bytes, 1)
 
 

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     max_molecular_states: int = Field(
         default=4_000, ge=1, description="Most excited states of a molecular sum over states."
     )
+    max_molecular_frequencies: int = Field(
+        default=4_000,
+        ge=1,
+        description="Most frequencies of a molecular request (each carries rank-4 tensors).",
+    )
     max_k_points: int = Field(
         default=1_000_000, ge=1, description="Most k-points of a crystal k-grid or path."
     )
