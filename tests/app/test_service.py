@@ -122,3 +122,25 @@ def test_core_imports_without_the_web_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_error_pointer_skips_union_member_names_not_in_the_body():
+    from app.errors import _body_path
+
+    body = {"medium": {"kind": "constant", "eps": {"real": 1.0}}, "layers": [{"d": 1}]}
+    # pydantic reports ("medium", "constant", "eps", "imag") for a tagged union member
+    assert _body_path(["medium", "constant", "eps", "imag"], body) == ["medium", "eps", "imag"]
+    assert _body_path(["layers", 0, "function-after[check()]", "d"], body) == ["layers", 0, "d"]
+    assert _body_path(["missing_field"], body) == ["missing_field"]
+
+
+def test_non_contiguous_arrays_serialise():
+    import zlib
+
+    import numpy as np
+
+    from app.service import _run_and_pack
+
+    z = np.arange(4) + 1j * np.arange(4)
+    raw = zlib.decompress(_run_and_pack(lambda: ({}, {"a": z.real, "b": z.imag[::2]})))
+    assert raw == b'{}\n{"a":[0.0,1.0,2.0,3.0],"b":[0.0,2.0]}'
