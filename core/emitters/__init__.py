@@ -1,0 +1,189 @@
+"""First-principles transition strengths of emitters (seed 000, Appendix B, eq 24, Fig. 2b).
+
+An emitter (particle in a box, harmonic oscillator, or user-given moments) -> transition moments
+p^{ge}, (p r)^{ge}, (p r r)^{ge} (B21-B24) -> rank-4 tensors (B41-B44) -> isotropic average (B52)
+-> strengths Delta_edip, Delta_mdip, Delta_quad, Delta_dipoct, Delta_dia (B57-B61) -> the
+oscillator medium of eq 21 (:mod:`core.oscillators`) -> eps, mu, chi, with diagnostics: TRK,
+the sum rule eq 26, eps(0), mu(0), Langevin (B82) and Van Vleck references, passivity.
+
+Units: natural units hbar = c = eps0 = 1 in the user's frequency unit [w] (the paper: w_p):
+mass in [w], lengths in 1/[w], density in [w]^3, charge dimensionless. Strengths come out in that
+unit (e_dip, m_dip, dia in [w]^2; quad, dip_oct dimensionless); w_p = sqrt(rho0 q^2 / m) is
+reported. The corrected forms of B57-B62 and why are in :mod:`core.emitters.strengths`.
+
+Entry points: :func:`box_emitter`, :func:`harmonic_emitter`, :func:`custom_emitter` and
+:func:`box_convergence`. Limits (``max_n_max``, ``max_states``) are checked before any work.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from core.emitters.analysis import EmitterResult, Reference, analyse, convergence_table
+from core.emitters.box import (
+    VAN_VLECK_REFERENCE_N,
+    box_ground_r2,
+    box_moments,
+    box_van_vleck,
+)
+from core.emitters.custom import custom_moments
+from core.emitters.harmonic import harmonic_ground_r2, harmonic_moments, harmonic_van_vleck
+from core.emitters.strengths import (
+    EmitterParams,
+    Strengths,
+    TransitionMoments,
+    angular_momentum,
+    check_limits,
+    isotropic_average,
+    langevin_chi,
+    rank4_numerators,
+    transition_strengths,
+    transverse_coefficient,
+    van_vleck_chi,
+)
+
+MODEL_VERSION: Final = "1.0.0"
+#: Model names (cache keys, GET /v1/version) of the three emitter kinds.
+MODEL_VERSIONS: Final[dict[str, str]] = {
+    "emitter-box": MODEL_VERSION,
+    "emitter-harmonic": MODEL_VERSION,
+    "emitter-custom": MODEL_VERSION,
+}
+
+#: Default caps (the app passes its settings instead).
+DEFAULT_MAX_N_MAX: Final = 30
+DEFAULT_MAX_STATES: Final = 30**3
+
+__all__ = [
+    "EmitterParams",
+    "EmitterResult",
+    "Reference",
+    "Strengths",
+    "TransitionMoments",
+    "angular_momentum",
+    "box_convergence",
+    "box_emitter",
+    "box_reference",
+    "check_limits",
+    "custom_emitter",
+    "harmonic_emitter",
+    "isotropic_average",
+    "rank4_numerators",
+    "transition_strengths",
+    "transverse_coefficient",
+]
+
+
+def box_reference(lengths: ArrayLike, params: EmitterParams) -> Reference:
+    """Langevin from the exact ground-state <r^2>; Van Vleck as a converged direct 2D sum."""
+    r2 = box_ground_r2(lengths)
+    vv, err = box_van_vleck(lengths, params)
+    return Reference(
+        r2=r2,
+        chi_langevin=-params.omega_p2 * r2 / 6.0,
+        chi_van_vleck=vv,
+        van_vleck_error=err,
+        source=(
+            "box: <r^2> closed form; Van Vleck sum over |L^ge|^2 to n = "
+            f"{VAN_VLECK_REFERENCE_N} per axis"
+        ),
+    )
+
+
+def box_emitter(
+    lengths: ArrayLike,
+    params: EmitterParams,
+    n_max: int,
+    *,
+    merge: bool = True,
+    frequencies: ArrayLike | None = None,
+    max_n_max: int | None = DEFAULT_MAX_N_MAX,
+    max_states: int | None = DEFAULT_MAX_STATES,
+) -> EmitterResult:
+    """Particle in a box (eq 24) with all states 1 <= n_a <= n_max: strengths and diagnostics.
+
+    Parameters
+    ----------
+    lengths : (3,) float
+        Lx, Ly, Lz in 1/[w].
+    params : EmitterParams
+        Mass, charge, density, common linewidth.
+    n_max : int
+        Quantum numbers per axis up to n_max (n_max^3 - 1 excited states).
+    merge : bool
+        Merge degenerate transitions (summing their strengths).
+    frequencies : (N,) float, optional
+        Grid for the passivity scan (default: automatic).
+    max_n_max, max_states : int or None
+        Limits (LimitExceeded before any work); None disables.
+    """
+    check_limits(n_max=int(n_max), max_n_max=max_n_max)
+    check_limits(states=int(n_max) ** 3 - 1, max_states=max_states)
+    moments = box_moments(lengths, params.mass, n_max)
+    return analyse(
+        moments, params, box_reference(lengths, params), merge=merge, frequencies=frequencies
+    )
+
+
+def box_convergence(
+    lengths: ArrayLike,
+    params: EmitterParams,
+    n_values: ArrayLike,
+    *,
+    max_n_max: int | None = DEFAULT_MAX_N_MAX,
+    max_states: int | None = DEFAULT_MAX_STATES,
+) -> list[dict[str, float | int | bool | str | None]]:
+    """Diagnostics (TRK, eq 26, chi(0) vs Langevin + Van Vleck, ...) for each n in ``n_values``."""
+    ns = np.asarray(n_values, dtype=np.int64).reshape(-1)
+    top = int(np.max(ns))
+    check_limits(n_max=top, max_n_max=max_n_max)
+    check_limits(states=top**3 - 1, max_states=max_states)
+    moments = box_moments(lengths, params.mass, top)
+    return convergence_table(moments, params, box_reference(lengths, params), ns)
+
+
+def harmonic_emitter(
+    frequencies: ArrayLike,
+    params: EmitterParams,
+    *,
+    merge: bool = True,
+    scan_frequencies: ArrayLike | None = None,
+) -> EmitterResult:
+    """Harmonic-oscillator emitter (isotropic: one frequency; anisotropic: three), exact."""
+    moments = harmonic_moments(frequencies, params.mass)
+    r2 = harmonic_ground_r2(frequencies, params.mass)
+    ref = Reference(
+        r2=r2,
+        chi_langevin=-params.omega_p2 * r2 / 6.0,
+        chi_van_vleck=harmonic_van_vleck(frequencies, params),
+        source="harmonic oscillator: exact <r^2> and Van Vleck sum",
+    )
+    return analyse(moments, params, ref, merge=merge, frequencies=scan_frequencies)
+
+
+def custom_emitter(
+    omega: ArrayLike,
+    p: ArrayLike,
+    pr: ArrayLike,
+    prr: ArrayLike,
+    rr_ground: ArrayLike,
+    params: EmitterParams,
+    *,
+    merge: bool = True,
+    frequencies: ArrayLike | None = None,
+    max_states: int | None = DEFAULT_MAX_STATES,
+) -> EmitterResult:
+    """User-given moments (validated by :func:`core.emitters.custom.custom_moments`)."""
+    moments = custom_moments(omega, p, pr, prr, rr_ground, max_states=max_states)
+    ref = Reference(
+        r2=float(np.trace(moments.rr_ground)),
+        chi_langevin=langevin_chi(moments.rr_ground, params),
+        chi_van_vleck=van_vleck_chi(moments.omega, angular_momentum(moments), params),
+        source="custom: Langevin from the given <r r>; Van Vleck from the given (p r) moments",
+    )
+    return analyse(
+        moments, params, ref, merge=merge, frequencies=frequencies, basis_field=("transitions",)
+    )
