@@ -173,10 +173,11 @@ def oscillator_checks(
     if non_passive:
         warnings.append(
             f"Im(eps mu) < 0 on {len(non_passive)} interval(s) of the grid: the medium amplifies a "
-            "propagating wave there. Eq 25 guarantees Im(eps mu) > 0 only near the dipole-octopole "
-            "resonances; far above them the dipole-octopole tail (~ w^2 Delta_dipoct) outgrows the "
-            "electric-dipole tail (see multipole_ordering.tail_crossover), where the multipole "
-            "expansion behind eq 21 no longer holds."
+            "propagating wave there. Eq 25 guarantees Im(eps mu) > 0 only at the dipole-octopole "
+            "resonances themselves; away from them the dipole-octopole absorption (~ w^2 "
+            "Delta_dipoct, decaying as 1/w) can outweigh the electric-dipole absorption (decaying "
+            "as 1/w^3), beyond multipole_ordering.tail_crossover, where the multipole expansion "
+            "behind eq 21 no longer holds."
         )
     if not sum_ok:
         warnings.append(

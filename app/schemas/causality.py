@@ -1,0 +1,209 @@
+"""Schemas of the causality toolkit (seed 000, eqs 4-10 and 20-26).
+
+``POST /v1/causality/kramers-kronig`` (tabulated data, JSON or CSV) and
+``POST /v1/causality/oscillator`` (the body of ``/v1/oscillator/response``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, FiniteFloat, model_validator
+
+from app.schemas.common import ResponseMeta, StrictModel
+from core.units import FrequencyUnit
+
+Quantity = Literal["chi", "epsilon", "mu", "refractive_index"]
+
+
+class Anchor(StrictModel):
+    """Singly subtracted Kramers-Kronig: a known value of the reconstructed part at one frequency."""
+
+    frequency: FiniteFloat = Field(
+        ge=0, description="w_a, inside the tabulated range [the request's unit]."
+    )
+    value: FiniteFloat | None = Field(
+        default=None,
+        description="The reconstructed part's value at w_a (Re f when `imag` is given, Im f when "
+        "`real` is given) [dimensionless]. With both parts given it may be left out: the "
+        "tabulated value at w_a is used.",
+    )
+
+
+class KramersKronigRequest(StrictModel):
+    """A tabulated response f(w) with its real part, imaginary part or both (w >= 0).
+
+    The same fields are accepted as a `text/csv` body (header row naming the columns) with the
+    options as query parameters; see the endpoint description.
+    """
+
+    quantity: Quantity = Field(
+        description="What f is: `chi` (magnetic susceptibility chi = 1 - 1/mu, f_inf = 0), "
+        "`epsilon` (f_inf = 1), `mu` (transformed as chi_m = mu - 1, f_inf = 1), "
+        "`refractive_index` (n + i kappa, n_inf = 1)."
+    )
+    unit: FrequencyUnit = Field(
+        default="model",
+        description="Unit of `frequencies`; `nm` (vacuum wavelength) is converted to frequency.",
+    )
+    frequencies: list[FiniteFloat] = Field(
+        min_length=1,
+        description="Strictly increasing frequencies >= 0 (wavelengths strictly monotonic for "
+        "`nm`) [unit].",
+        json_schema_extra={"x-unit": "unit"},
+    )
+    real: list[FiniteFloat] | None = Field(
+        default=None, description="Re f on `frequencies` [dimensionless]."
+    )
+    imag: list[FiniteFloat] | None = Field(
+        default=None, description="Im f on `frequencies` [dimensionless]; Im f(0) must be 0."
+    )
+    high_frequency_value: FiniteFloat | None = Field(
+        default=None,
+        description="f(w -> inf) [dimensionless]; default 0 for chi, 1 otherwise.",
+    )
+    tail: Literal["fit", "none"] = Field(
+        default="fit",
+        description="Beyond the last frequency: `fit` continues the data with two inverse powers "
+        "(Im ~ 1/w, 1/w^3; Re - f_inf ~ 1/w^2, 1/w^4) fitted to the top quarter of the range and reports the "
+        "tail's contribution; `none` truncates (its size is then part of the error estimate).",
+    )
+    anchor: Anchor | None = Field(
+        default=None, description="Singly subtracted KK (reduces the dependence on the tail)."
+    )
+    rtol: FiniteFloat = Field(
+        default=1e-3,
+        gt=0,
+        le=1,
+        description="Verdict tolerance relative to the response amplitude max|f - f_inf|; the "
+        "truncation and discretisation estimates are added pointwise.",
+    )
+    method: Literal["auto", "fft", "tree"] = Field(
+        default="auto",
+        description="`fft` (uniform grids), `tree` (any grid), `auto` picks. Both are exact for "
+        "the piecewise-linear interpolant of the data.",
+    )
+
+    @model_validator(mode="after")
+    def _parts(self) -> KramersKronigRequest:
+        if self.real is None and self.imag is None:
+            raise ValueError("give 'real', 'imag' or both")
+        return self
+
+
+class Band(BaseModel):
+    start: float = Field(description="Lower edge [request unit].")
+    stop: float = Field(description="Upper edge [request unit].")
+    contribution: float = Field(description="Share of the static-limit integral [dimensionless].")
+
+
+class StaticLimitResult(BaseModel):
+    """(2/pi) int_0^inf Im f(w)/w dw = f(0) - f_inf (eq 7; eq 10 for mu), split by sign of Im f."""
+
+    value: float
+    positive: float = Field(description="From where Im f > 0 in the tabulated range.")
+    negative: float = Field(description="From where Im f < 0 in the tabulated range.")
+    tail: float = Field(description="From the tail model beyond the last frequency.")
+    error_estimate: float = Field(description="Truncation + discretisation estimate.")
+    implied_static_value: float = Field(description="f(0) = f_inf + value.")
+    negative_bands: list[Band]
+
+
+class SumRuleResult(BaseModel):
+    value: float
+    expected: float | None = None
+    error_estimate: float
+    tail: float
+    unit: str
+    note: str = ""
+
+
+class KramersKronigResponse(BaseModel):
+    """Reconstructed parts on the input grid (each array has the grid's length)."""
+
+    meta: ResponseMeta
+    frequencies: list[float] = Field(description="The input grid, echoed in its unit and order.")
+    real: list[float] | None = Field(default=None, description="Re f as given.")
+    imag: list[float] | None = Field(default=None, description="Im f as given.")
+    real_kk: list[float] | None = Field(
+        default=None, description="Re f reconstructed from Im f (eq 6), when `imag` is given."
+    )
+    real_kk_tail: list[float] | None = Field(
+        default=None, description="The part of `real_kk` that comes from the tail model."
+    )
+    real_kk_error_estimate: list[float] | None = Field(
+        default=None, description="Truncation + discretisation estimate of `real_kk`."
+    )
+    imag_kk: list[float] | None = Field(
+        default=None, description="Im f reconstructed from Re f (eq 5), when `real` is given."
+    )
+    imag_kk_tail: list[float] | None = None
+    imag_kk_error_estimate: list[float] | None = None
+    real_discrepancy: list[float] | None = Field(
+        default=None, description="|real_kk - real| (both parts given)."
+    )
+    imag_discrepancy: list[float] | None = Field(
+        default=None, description="|imag_kk - imag| (both parts given)."
+    )
+    real_tolerance: list[float] | None = None
+    imag_tolerance: list[float] | None = None
+    static_limit: StaticLimitResult | None = Field(
+        default=None, description="From `imag` (eq 7 / eq 10)."
+    )
+    f_sum: SumRuleResult | None = Field(
+        default=None,
+        description="int_0^inf w Im eps dw = (pi/2) w_p^2 (epsilon with `imag`) [unit^2].",
+    )
+
+    model_config = {"json_schema_extra": {"x-csv": "?format=csv gives the arrays as columns"}}
+
+
+class QuantityCheckResult(BaseModel):
+    verdict: bool
+    max_error: float = Field(description="max |Re f (model) - Re f (KK)| on the grid.")
+    scale: float = Field(description="Response amplitude the tolerance multiplies.")
+    assumed_high_frequency_value: float
+    model_high_frequency_value: float
+    static_integral: float = Field(description="(2/pi) int Im f / w dw (eq 7 / eq 10).")
+    static_expected: float = Field(description="f(0) - f_inf(assumed) from the model (eq 22).")
+
+
+class OscillatorCausalityResponse(BaseModel):
+    """Analytic Re f next to its KK reconstruction from Im f, for chi, eps and mu."""
+
+    meta: ResponseMeta
+    frequencies: list[float] = Field(description="The grid, echoed in its unit and order.")
+    chi_real: list[float] = Field(description="Re chi from eq 23.")
+    chi_real_kk: list[float] = Field(description="Re chi from Im chi by eq 6 (chi_inf = 0).")
+    chi_imag: list[float]
+    epsilon_real: list[float]
+    epsilon_real_kk: list[float] = Field(description="eps_inf = 1.")
+    epsilon_imag: list[float]
+    mu_real: list[float]
+    mu_real_kk: list[float] = Field(description="mu_inf = 1 (chi_m = mu - 1).")
+    mu_imag: list[float]
+    static_limits: dict[str, StaticLimitResult] = Field(
+        description="Per quantity (chi, epsilon, mu); `implied_static_value` is f(0) implied by "
+        "the absorption with the vacuum f_inf."
+    )
+    sum_rules: dict[str, SumRuleResult]
+    internal_points: int = Field(description="Points of the internal grid the integrals used.")
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its ``$defs`` inlined (for ``openapi_extra`` request bodies)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.split("/")[-1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    out: dict[str, Any] = resolve(schema)
+    return out

@@ -1,0 +1,314 @@
+"""HTTP layer of /v1/causality: KK on tabulated data (JSON and CSV) and the oscillator check.
+
+References are closed forms written here (a damped Lorentz line) and the oscillator model's
+closed-form static limits (eqs 22, 23, 26).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.presets import all_presets
+from tests.conftest import assert_problem
+
+KK = "/v1/causality/kramers-kronig"
+OSC = "/v1/causality/oscillator"
+CSV_HEADERS = {"content-type": "text/csv"}
+
+
+def lorentz_eps(w: np.ndarray) -> np.ndarray:
+    """eps = 1 + 2 / (1.5^2 - w^2 - 2 i w 0.1): passive, eps_inf = 1, eps(0) = 1 + 2/2.25."""
+    return 1.0 + 2.0 / (2.25 - w**2 - 0.2j * w)
+
+
+def to_csv(header: str, *cols: np.ndarray) -> str:
+    rows = (",".join(repr(float(v)) for v in row) for row in zip(*cols, strict=True))
+    return header + "\n" + "\n".join(rows) + "\n"
+
+
+def grid(n: int = 4001, top: float = 15.0) -> np.ndarray:
+    return np.linspace(0.0, top, n)
+
+
+def fig2a(name: str = "westerberg-barnett-fig2a-causality") -> dict[str, Any]:
+    return copy.deepcopy(all_presets()[name].body)
+
+
+# --------------------------------------------------------------------------------------------
+# Tabulated data
+# --------------------------------------------------------------------------------------------
+
+
+async def test_csv_round_trip_eps2_gives_eps1_back(client):
+    w = grid()
+    eps = lorentz_eps(w)
+    body = to_csv("frequency,eps2", w, eps.imag)
+    r = await client.post(KK, content=body, headers=CSV_HEADERS)
+    assert r.status_code == 200, r.text
+    j = r.json()
+    eps1 = np.asarray(j["real_kk"])
+    inner = w < 0.9 * w[-1]
+    assert np.max(np.abs(eps1 - eps.real)[inner]) < 1e-3 * np.abs(eps - 1).max()
+    # The reported error estimate covers the actual error everywhere but the last point.
+    est = np.asarray(j["real_kk_error_estimate"])
+    assert np.all(np.abs(eps1 - eps.real)[:-1] <= est[:-1] + 1e-4 * np.abs(eps - 1).max())
+    # Static limit (eq 7 for eps): eps(0) = 1 + 2/2.25.
+    assert j["static_limit"]["implied_static_value"] == pytest.approx(1 + 2 / 2.25, rel=1e-4)
+    # f-sum: int w Im eps = (pi/2) * 2.
+    assert j["f_sum"]["value"] == pytest.approx(np.pi, rel=1e-3)
+    assert j["meta"]["checks"]["passivity"]["verdict"] is True
+
+
+async def test_csv_and_json_give_the_same_numbers(client):
+    w = grid(801, 10.0)
+    eps = lorentz_eps(w)
+    rj = await client.post(
+        KK, json={"quantity": "epsilon", "frequencies": w.tolist(), "imag": eps.imag.tolist()}
+    )
+    text = to_csv("w,imag", w, eps.imag)
+    rc = await client.post(KK + "?quantity=epsilon", content=text, headers=CSV_HEADERS)
+    assert rj.status_code == rc.status_code == 200
+    assert rj.json()["real_kk"] == rc.json()["real_kk"]
+
+
+async def test_consistent_pair_passes_and_an_offset_real_part_fails_with_a_reason(client):
+    w = grid()
+    eps = lorentz_eps(w)
+    body = {
+        "quantity": "epsilon",
+        "frequencies": w.tolist(),
+        "real": eps.real.tolist(),
+        "imag": eps.imag.tolist(),
+    }
+    ok = (await client.post(KK, json=body)).json()
+    assert ok["meta"]["checks"]["kramers_kronig"]["verdict"] is True
+    bad = {**body, "real": (eps.real + 0.05).tolist()}
+    r = (await client.post(KK, json=bad)).json()
+    chk = r["meta"]["checks"]["kramers_kronig"]
+    assert chk["verdict"] is False and chk["real"]["verdict"] is False
+    assert chk["real"]["max_discrepancy"] == pytest.approx(0.05, rel=0.05)
+    assert any("high-frequency value" in m for m in r["meta"]["warnings"])
+
+
+async def test_acausal_pair_fails(client):
+    w = grid()
+    eps = lorentz_eps(w)
+    body = {
+        "quantity": "epsilon",
+        "frequencies": w.tolist(),
+        "real": eps.real.tolist(),
+        "imag": (-eps.imag).tolist(),  # exp(+i w t) response: gain and acausal for exp(-i w t)
+    }
+    r = (await client.post(KK, json=body)).json()
+    assert r["meta"]["checks"]["kramers_kronig"]["verdict"] is False
+    assert r["meta"]["checks"]["passivity"]["verdict"] is False
+
+
+async def test_wavelength_grid_gives_the_same_reconstruction_as_frequency(client):
+    # The same spectrum tabulated against angular frequency (rad/s) and vacuum wavelength (nm).
+    w = np.geomspace(1e13, 2e16, 3000)
+    eps = 1.0 + (3e15) ** 2 / ((2e15) ** 2 - w**2 - 2j * w * 1e14)
+    lam = 2 * np.pi * 299792458.0 / w * 1e9
+    r1 = await client.post(
+        KK,
+        json={
+            "quantity": "epsilon",
+            "unit": "rad/s",
+            "frequencies": w.tolist(),
+            "imag": eps.imag.tolist(),
+        },
+    )
+    r2 = await client.post(
+        KK,
+        json={
+            "quantity": "epsilon",
+            "unit": "nm",
+            "frequencies": lam.tolist(),
+            "imag": eps.imag.tolist(),
+        },
+    )
+    assert r1.status_code == r2.status_code == 200, r2.text
+    np.testing.assert_allclose(r2.json()["real_kk"], r1.json()["real_kk"], rtol=1e-8, atol=1e-10)
+    assert r2.json()["frequencies"] == lam.tolist()
+
+
+async def test_csv_output_has_the_reconstruction_as_a_column(client):
+    w = grid(401, 10.0)
+    eps = lorentz_eps(w)
+    body = {"quantity": "epsilon", "frequencies": w.tolist(), "imag": eps.imag.tolist()}
+    rc = await client.post(KK + "?format=csv", json=body)
+    assert rc.status_code == 200 and rc.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(rc.text)))
+    assert rows[0][:3] == ["frequencies", "imag", "real_kk"]
+    assert len(rows) == 402
+
+
+async def test_refractive_index_from_n_k_columns(client):
+    w = grid(3001, 20.0)
+    n = np.sqrt(lorentz_eps(w))  # passive branch: Im n > 0
+    text = to_csv("frequency,n,k", w, n.real, n.imag)
+    r = await client.post(KK, content=text, headers=CSV_HEADERS)
+    assert r.status_code == 200, r.text
+    assert r.json()["meta"]["checks"]["kramers_kronig"]["verdict"] is True
+
+
+# --------------------------------------------------------------------------------------------
+# Oscillator medium (Fig. 2a)
+# --------------------------------------------------------------------------------------------
+
+
+async def test_fig2a_kk_and_static_limit_reproduce_the_diamagnet(client):
+    r = await client.post(OSC, json=fig2a())
+    assert r.status_code == 200, r.text
+    j = r.json()
+    chk = j["meta"]["checks"]
+    assert chk["chi"]["verdict"] and chk["chi"]["max_error"] / chk["chi"]["scale"] < 1e-3
+    chi0 = 1 / 64 - 1  # eq 23 at w = 0: sum (m_dip - dia) / w_eg^2
+    assert chk["chi"]["static_integral"] == pytest.approx(chi0, rel=1e-3)
+    st = j["static_limits"]["chi"]
+    main = [b for b in st["negative_bands"] if b["start"] < 1.0 < b["stop"]]
+    assert len(main) == 1 and main[0]["contribution"] < 0.8 * st["negative"]
+    assert chk["sum_rule_residual"]["verdict"] is True
+    np.testing.assert_allclose(j["chi_real_kk"], j["chi_real"], atol=1e-3 * chk["chi"]["scale"])
+
+
+async def test_fig2a_violating_eq26_shows_the_mismatch_and_says_why(client):
+    r = await client.post(OSC, json=fig2a("westerberg-barnett-fig2a-eq26-violated"))
+    assert r.status_code == 200, r.text
+    j = r.json()
+    chk = j["meta"]["checks"]
+    resid = 8 / 9 + 1 / 64 - 65 / 64
+    assert chk["sum_rule_residual"]["verdict"] is False
+    assert chk["chi"]["verdict"] is False
+    assert chk["chi"]["model_high_frequency_value"] == pytest.approx(-resid)
+    assert chk["chi_static_eq7"]["verdict"] is False
+    assert chk["chi_static_eq7"]["value"] == pytest.approx(1 / 64 - 8 / 9 + resid, rel=1e-3)
+    assert any("eq 26" in m and "mu(inf)" in m for m in j["meta"]["warnings"])
+
+
+async def test_oscillator_undamped_line_is_422(client):
+    body = fig2a()
+    body["transitions"][1]["gamma"] = 0.0
+    assert_problem(await client.post(OSC, json=body), 422, "/transitions/1/gamma")
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------------------------
+
+
+def kk_body(**over: Any) -> dict[str, Any]:
+    w = np.linspace(0.0, 5.0, 20)
+    b: dict[str, Any] = {
+        "quantity": "epsilon",
+        "frequencies": w.tolist(),
+        "imag": lorentz_eps(w).imag.tolist(),
+    }
+    b.update(over)
+    return b
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (kk_body(frequencies=[0.0, 1, 1, 2, 3, 4, 5, 6, 7, 8]), "/frequencies/2"),
+        (kk_body(frequencies=[0.0, 2, 1, 3, 4, 5, 6, 7, 8, 9]), "/frequencies/2"),
+        (kk_body(imag=[0.0, 1.0]), "/imag"),
+        (kk_body(frequencies=[0.0, 1, 2], imag=[0.0, 1, 2]), "/frequencies"),
+        (kk_body(imag=None), ""),
+        (kk_body(quantity="temperature"), "/quantity"),
+        (kk_body(tail="exponential"), "/tail"),
+        (kk_body(frequencies=[-1.0, *range(19)]), "/frequencies/0"),
+        (kk_body(anchor={"frequency": 99.0, "value": 1.0}), "/anchor"),
+        (kk_body(anchor={"frequency": 1.0}), "/anchor/value"),
+    ],
+)
+async def test_bad_tabulated_input_is_422_naming_the_problem(client, body, field):
+    if body.get("imag") is None:
+        body.pop("imag")
+    pb = assert_problem(await client.post(KK, json=body), 422, field or None)
+    assert all(e["message"] for e in pb["errors"])
+
+
+async def test_mismatched_lengths_message_names_both_lengths(client):
+    pb = assert_problem(await client.post(KK, json=kk_body(imag=[0.0] * 19)), 422, "/imag")
+    assert "19" in pb["detail"] and "20" in pb["detail"]
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity"])
+async def test_non_finite_json_values_are_422(client, token):
+    raw = (
+        '{"quantity": "chi", "frequencies": [0, 1, 2, 3, 4, 5, 6, 7], '
+        f'"imag": [0, 1, 2, 3, 4, 5, 6, {token}]}}'
+    )
+    r = await client.post(KK, content=raw, headers={"content-type": "application/json"})
+    assert_problem(r, 422, "/imag/7")
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "field"),
+    [
+        ("frequency,eps2\n0,0\n1,nan\n2,0\n", "", "/csv/line/3/eps2"),
+        ("frequency,eps2\n0,0\n1,abc\n", "", "/csv/line/3/eps2"),
+        ("frequency,eps2\n0,0\n1\n", "", "/csv/line/3"),
+        ("eps1,eps2\n0,0\n", "", "/csv/line/1"),
+        ("frequency,foo\n0,0\n", "", "/csv/line/1"),
+        ("frequency,imag\n0,0\n1,0.1\n", "", "query:quantity"),
+        ("", "", "/csv"),
+        ("frequency,eps2\n" + "\n".join(f"{i},0" for i in range(10)), "?tail=maybe", "query:tail"),
+    ],
+)
+async def test_bad_csv_is_422_naming_line_and_column(client, text, query, field):
+    r = await client.post(KK + query, content=text, headers=CSV_HEADERS)
+    assert_problem(r, 422, field)
+
+
+async def test_csv_duplicate_frequency_names_the_column(client):
+    text = "omega,eps2\n" + "\n".join(f"{min(i, 5)},0" for i in range(10))
+    assert_problem(await client.post(KK, content=text, headers=CSV_HEADERS), 422, "/omega/6")
+
+
+async def test_query_options_with_a_json_body_are_refused(client):
+    assert_problem(await client.post(KK + "?tail=none", json=kk_body()), 422, "query:tail")
+
+
+async def test_other_media_types_are_415(client):
+    r = await client.post(KK, content=b"<xml/>", headers={"content-type": "application/xml"})
+    assert_problem(r, 415)
+
+
+async def test_too_many_points_is_413_naming_the_limit(make_client):
+    async with make_client(max_kk_points=16) as c:
+        pb = assert_problem(await c.post(KK, json=kk_body()), 413)
+        assert pb["limit_name"] == "max_kk_points"
+
+
+async def test_fig2a_passivity_lists_where_im_mu_and_im_eps_mu_are_negative(client):
+    chk = (await client.post(OSC, json=fig2a())).json()["meta"]["checks"]["passivity"]
+    assert chk["min_im_epsilon"] >= 0
+    # Im mu < 0 through the dipole-octopole line at w = 1 (allowed) ...
+    assert any(iv["start"] < 1.0 < iv["stop"] for iv in chk["negative_im_mu_intervals"])
+    # ... while Im(eps mu) > 0 there (eq 25), but not at w = 2.5, where eq 21 gives
+    # Im(eps mu) = -0.101 for these numbers (eq 25 only examines w = w_eg).
+    em = chk["negative_im_eps_mu_intervals"]
+    assert not any(iv["start"] < 1.0 < iv["stop"] for iv in em)
+    assert any(iv["start"] < 2.5 < iv["stop"] for iv in em)
+    assert chk["verdict"] is False
+
+
+async def test_csv_wavelength_column_with_unit_in_the_query(client):
+    w = np.geomspace(1e13, 2e16, 6000)
+    eps = 1.0 + (3e15) ** 2 / ((2e15) ** 2 - w**2 - 2j * w * 1e14)
+    lam = 2 * np.pi * 299792458.0 / w * 1e9
+    text = to_csv("wavelength,eps2", lam, eps.imag)
+    r = await client.post(KK + "?unit=nm", content=text, headers=CSV_HEADERS)
+    assert r.status_code == 200, r.text
+    eps1 = np.asarray(r.json()["real_kk"])
+    inner = w < 0.9 * w[-1]
+    assert np.max(np.abs(eps1 - eps.real)[inner]) < 1e-3 * np.abs(eps - 1).max()
