@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     max_dispersion_k_points: int = Field(
         default=20_000, ge=1, description="Most wavenumbers of a real-k dispersion request."
     )
+    max_dispersion_values: int = Field(
+        default=4_000_000,
+        ge=1,
+        description="Most (k point x branch) values of one dispersion answer.",
+    )
     max_emitter_n_max: int = Field(
         default=24, ge=1, description="Largest quantum number per axis of a box emitter."
     )

@@ -1,0 +1,370 @@
+"""Physics checks of core.optics: Fresnel, stacks, index branch, velocities, media adapter.
+
+Expected values come from textbook closed forms written out here (Snell + Fresnel for mu = 1,
+Born & Wolf's 2x2 characteristic matrix, the quarter-wave-stack admittance formula), never from
+the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import InvalidInput
+from core.optics import (
+    ConstantMedium,
+    TabulatedMedium,
+    fresnel,
+    impedance,
+    mask_intervals,
+    medium_eps_mu,
+    normal_reflectance,
+    optical_response,
+    refractive_index,
+    stack_coefficients,
+    vacuum_wavenumber,
+)
+from core.oscillators import OscillatorMedium, evaluate
+
+ANGLES = np.radians(np.linspace(0.0, 89.0, 37))
+
+
+def _const(n: int, v: complex) -> np.ndarray:
+    return np.full(n, v, dtype=np.complex128)
+
+
+# ------------------------------------------------------------------ single interface
+
+
+@pytest.mark.parametrize("pol", ["s", "p"])
+@pytest.mark.parametrize(
+    ("e1", "m1", "e2", "m2"),
+    [(1.0, 1.0, 2.25, 1.0), (2.25, 1.0, 1.0, 1.0), (1.0, 1.0, 3.0, 2.0), (1.5, 0.8, 4.0, 0.5)],
+)
+def test_lossless_interface_conserves_energy_at_all_angles(pol, e1, m1, e2, m2):
+    c = fresnel(_const(3, e1), _const(3, m1), _const(3, e2), _const(3, m2), ANGLES, pol)
+    np.testing.assert_allclose(c.R + c.T, 1.0, atol=1e-13)
+    assert np.all(c.R >= 0) and np.all(c.T >= -1e-15)
+
+
+def test_fresnel_matches_textbook_formulas_for_nonmagnetic_media():
+    n1, n2 = 1.0, 1.7 + 0.02j
+    th = np.radians([0.0, 20.0, 45.0, 70.0])
+    ci = np.cos(th)
+    ct = np.sqrt(1 - (n1 * np.sin(th) / n2) ** 2)  # Snell, transmitted cosine (decaying branch)
+    rs = (n1 * ci - n2 * ct) / (n1 * ci + n2 * ct)
+    ts = 2 * n1 * ci / (n1 * ci + n2 * ct)
+    rp = (n2 * ci - n1 * ct) / (n2 * ci + n1 * ct)
+    tp = 2 * n1 * ci / (n2 * ci + n1 * ct)
+    s = fresnel(_const(1, n1**2), _const(1, 1), _const(1, n2**2), _const(1, 1), th, "s")
+    p = fresnel(_const(1, n1**2), _const(1, 1), _const(1, n2**2), _const(1, 1), th, "p")
+    np.testing.assert_allclose(s.r[:, 0], rs, rtol=1e-12)
+    np.testing.assert_allclose(s.t[:, 0], ts, rtol=1e-12)
+    np.testing.assert_allclose(p.r[:, 0], rp, rtol=1e-12)
+    np.testing.assert_allclose(p.t[:, 0], tp, rtol=1e-12)
+    # T from the Poynting flux: T_s = Re(n2 cos t) / (n1 cos i) |t_s|^2
+    np.testing.assert_allclose(s.T[:, 0], (n2 * ct).real / (n1 * ci) * np.abs(ts) ** 2, rtol=1e-12)
+
+
+def test_brewster_angle_extinguishes_p_reflection_only():
+    n1, n2 = 1.0, 1.5
+    th_b = np.arctan(n2 / n1)
+    p = fresnel(_const(1, n1**2), _const(1, 1), _const(1, n2**2), _const(1, 1), [th_b], "p")
+    s = fresnel(_const(1, n1**2), _const(1, 1), _const(1, n2**2), _const(1, 1), [th_b], "s")
+    assert p.R[0, 0] < 1e-28
+    assert s.R[0, 0] > 0.1
+    # reflectance of p has its minimum there
+    th = th_b + np.radians([-1.0, 1.0])
+    p2 = fresnel(_const(1, n1**2), _const(1, 1), _const(1, n2**2), _const(1, 1), th, "p")
+    assert np.all(p2.R > 1e-6)
+
+
+def test_magnetic_medium_has_s_brewster_angle_by_duality():
+    # eps <-> mu with s <-> p is a symmetry of Maxwell's equations: an eps = 1, mu = 2.25 medium
+    # extinguishes s light at arctan(1.5), and R_s(eps, mu) = R_p(mu, eps) at every angle.
+    s = fresnel(_const(1, 1), _const(1, 1), _const(1, 1), _const(1, 2.25), [np.arctan(1.5)], "s")
+    assert s.R[0, 0] < 1e-28
+    e2, m2 = 2.0 + 0.3j, 0.7 + 0.1j
+    a = fresnel(_const(1, 1), _const(1, 1), _const(1, e2), _const(1, m2), ANGLES, "s")
+    b = fresnel(_const(1, 1), _const(1, 1), _const(1, m2), _const(1, e2), ANGLES, "p")
+    np.testing.assert_allclose(a.R, b.R, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(a.T, b.T, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("pol", ["s", "p"])
+def test_total_internal_reflection_beyond_critical_angle(pol):
+    n1, n2 = 1.5, 1.0
+    th_c = np.arcsin(n2 / n1)
+    above = th_c + np.radians([0.5, 10.0, 40.0])
+    below = th_c - np.radians([0.5, 10.0])
+    c = fresnel(_const(1, n1**2), _const(1, 1), _const(1, n2**2), _const(1, 1), above, pol)
+    np.testing.assert_allclose(c.R, 1.0, atol=1e-14)
+    np.testing.assert_allclose(c.T, 0.0, atol=1e-15)
+    c2 = fresnel(_const(1, n1**2), _const(1, 1), _const(1, n2**2), _const(1, 1), below, pol)
+    assert np.all(c2.R < 1.0 - 1e-3)
+
+
+@pytest.mark.parametrize("em", [2.0, 3.0 + 0.5j, -2.0 + 0.1j])
+def test_impedance_matched_medium_reflects_nothing_at_normal_incidence(em):
+    for pol in ("s", "p"):
+        c = fresnel(_const(1, 1), _const(1, 1), _const(1, em), _const(1, em), [0.0], pol)
+        assert abs(c.r[0, 0]) < 1e-15
+    n = refractive_index(em, em)
+    assert normal_reflectance(impedance(n, em))[()] < 1e-30
+
+
+# ------------------------------------------------------------------ stacks
+
+
+def _characteristic_matrix(eps, mu, d, k0, th, pol):
+    """Born & Wolf sec. 1.6.2: M_j = [[cos b, -i sin b / Y], [-i Y sin b, cos b]], b = k0 q d."""
+    eps = [complex(e) for e in eps]
+    mu = [complex(m) for m in mu]
+    kx = np.sqrt(eps[0] * mu[0]).real * np.sin(th)
+
+    def q_of(e, m):
+        q = np.sqrt(e * m - kx**2 + 0j)
+        return -q if q.imag < 0 else q
+
+    def y_of(e, m):
+        q = q_of(e, m)
+        return q / m if pol == "s" else q / e
+
+    mat = np.eye(2, dtype=complex)
+    for e, m, dj in zip(eps[1:-1], mu[1:-1], d, strict=True):
+        b = k0 * q_of(e, m) * dj
+        y = y_of(e, m)
+        mat = mat @ np.array([[np.cos(b), -1j * np.sin(b) / y], [-1j * y * np.sin(b), np.cos(b)]])
+    y0, ys = y_of(eps[0], mu[0]), y_of(eps[-1], mu[-1])
+    (m11, m12), (m21, m22) = mat
+    den = y0 * m11 + y0 * ys * m12 + m21 + ys * m22
+    r = (y0 * m11 + y0 * ys * m12 - m21 - ys * m22) / den
+    t = 2 * y0 / den
+    return r, abs(r) ** 2, ys.real / y0.real * abs(t) ** 2
+
+
+@pytest.mark.parametrize("pol", ["s", "p"])
+def test_stack_matches_characteristic_matrix_for_lossy_magnetic_layers(pol):
+    eps = [1.0, 2.5 + 0.4j, -3.0 + 0.5j, 1.8 + 0.0j, 2.2 + 0.1j]
+    mu = [1.0, 1.3 + 0.05j, 0.9 + 0.2j, 1.0, 1.5]
+    d = [0.3, 0.05, 1.1]
+    k0 = np.array([2.0, 5.0, 9.0])
+    th = np.radians([0.0, 35.0, 70.0])
+    c = stack_coefficients(
+        np.array([_const(3, e) for e in eps]), np.array([_const(3, m) for m in mu]), d, k0, th, pol
+    )
+    for i, a in enumerate(th):
+        for j, kk in enumerate(k0):
+            r, R, T = _characteristic_matrix(eps, mu, d, kk, a, pol)
+            assert abs(c.r[i, j] - r) < 1e-12
+            assert abs(c.R[i, j] - R) < 1e-12 and abs(c.T[i, j] - T) < 1e-12
+
+
+def test_stack_reduces_to_single_interface_and_single_slab():
+    e1, e2, es = 1.0, 2.0 + 0.2j, 3.0
+    th = np.radians([0.0, 40.0])
+    k0 = np.array([1.0])
+    for pol in ("s", "p"):
+        zero = stack_coefficients(
+            np.array([_const(1, e1), _const(1, e2), _const(1, es)]),
+            np.ones((3, 1)),
+            [0.0],
+            k0,
+            th,
+            pol,
+        )
+        direct = fresnel(_const(1, e1), _const(1, 1), _const(1, es), _const(1, 1), th, pol)
+        np.testing.assert_allclose(zero.r, direct.r, rtol=1e-13)
+        np.testing.assert_allclose(zero.T, direct.T, rtol=1e-13)
+        # a layer of the ambient medium itself changes only the phase of nothing: same R, T
+        same = stack_coefficients(
+            np.array([_const(1, e1), _const(1, e1), _const(1, es)]),
+            np.ones((3, 1)),
+            [0.7],
+            k0,
+            th,
+            pol,
+        )
+        np.testing.assert_allclose(same.R, direct.R, rtol=1e-13)
+        np.testing.assert_allclose(same.T, direct.T, rtol=1e-13)
+    # Airy formula for a free-standing slab at normal incidence: r = r12 (1 - e^{2ib}) / (1 - r12^2 e^{2ib})
+    n = 1.9 + 0.05j
+    b = n * 1.0 * 0.8
+    r12 = (1 - n) / (1 + n)
+    r_airy = r12 * (1 - np.exp(2j * b)) / (1 - r12**2 * np.exp(2j * b))
+    slab = stack_coefficients(
+        np.array([_const(1, 1), _const(1, n**2), _const(1, 1)]),
+        np.ones((3, 1)),
+        [0.8],
+        k0,
+        [0.0],
+        "s",
+    )
+    assert abs(slab.r[0, 0] - r_airy) < 1e-14
+
+
+def test_quarter_wave_stack_matches_admittance_closed_form():
+    nh, nl, ns, pairs = 2.3, 1.38, 1.52, 6
+    k0 = np.array([1.0])
+    eps, d = [1.0], []
+    for _ in range(pairs):
+        eps += [nh**2, nl**2]
+        d += [np.pi / 2 / nh, np.pi / 2 / nl]
+    eps.append(ns**2)
+    e = np.array([_const(1, x) for x in eps])
+    c = stack_coefficients(e, np.ones_like(e), d, k0, [0.0], "s")
+    y = (nh / nl) ** (2 * pairs) * ns
+    assert abs(c.R[0, 0] - ((1 - y) / (1 + y)) ** 2) < 1e-13
+
+
+@pytest.mark.parametrize("pol", ["s", "p"])
+def test_lossless_multilayer_conserves_energy_and_lossy_one_absorbs(pol):
+    rng = np.random.default_rng(7)
+    L, N = 12, 40
+    eps = rng.uniform(1.0, 6.0, (L + 2, 1)) * np.ones((1, N)) + 0j
+    eps[0] = 1.0
+    mu = np.ones_like(eps)
+    d = rng.uniform(0.05, 0.5, L)
+    k0 = np.linspace(0.5, 20, N)
+    c = stack_coefficients(eps, mu, d, k0, ANGLES, pol)
+    np.testing.assert_allclose(c.R + c.T, 1.0, atol=1e-12)
+    eps[3] += 0.5j
+    c2 = stack_coefficients(eps, mu, d, k0, ANGLES, pol)
+    assert np.all(c2.A > 0) and np.all(c2.A < 1)
+
+
+def test_opaque_metal_layer_is_stable_and_blocks_transmission():
+    eps = np.array([_const(2, 1), _const(2, -40 + 2j), _const(2, 2.25)])
+    c = stack_coefficients(eps, np.ones_like(eps), [1e4], np.array([1.0, 3.0]), ANGLES, "p")
+    assert np.all(np.isfinite(c.r)) and np.all(c.T < 1e-300 + 1e-20)
+    bulk = fresnel(_const(2, 1), _const(2, 1), _const(2, -40 + 2j), _const(2, 1), ANGLES, "p")
+    np.testing.assert_allclose(c.R, bulk.R, rtol=1e-12)
+
+
+def test_stack_rejects_bad_thickness_and_angle_with_field_paths():
+    eps = np.ones((3, 1), dtype=complex)
+    with pytest.raises(InvalidInput) as e:
+        stack_coefficients(eps, eps, [-1.0], np.ones(1), [0.0], "s")
+    assert e.value.field == ("layers", 0, "thickness")
+    with pytest.raises(InvalidInput) as e:
+        stack_coefficients(eps, eps, [1.0], np.ones(1), [0.0, np.pi / 2], "s")
+    assert e.value.field == ("angles", 1)
+    with pytest.raises(InvalidInput):
+        stack_coefficients(eps, eps, [1.0], np.ones(1), [0.0], "x")  # type: ignore[arg-type]
+    lossy = eps.copy()
+    lossy[0] = 2 + 1j
+    with pytest.raises(InvalidInput):
+        stack_coefficients(lossy, eps, [1.0], np.ones(1), [0.0], "s")
+
+
+def test_vacuum_wavenumber_uses_si_speed_of_light():
+    w = np.array([2 * np.pi * 299792458.0])  # one cycle per light-metre
+    np.testing.assert_allclose(vacuum_wavenumber(w, physical=True), 2 * np.pi, rtol=1e-15)
+    np.testing.assert_allclose(vacuum_wavenumber(w, physical=False), w)
+
+
+# ------------------------------------------------------------------ index branch and velocities
+
+
+def _lh_medium() -> OscillatorMedium:
+    # eps < 0 on (1, 2) (w_L = sqrt(1 + 3)); 1/mu = 1 - 1 / (1.8^2 - w^2) < 0 on (sqrt(2.24), 1.8)
+    return OscillatorMedium.from_transitions(
+        [
+            {"omega": 1.0, "gamma": 1e-3, "e_dip": 3.0},
+            {"omega": 1.8, "gamma": 1e-3, "m_dip": 1.0},
+        ]
+    )
+
+
+def test_left_handed_window_has_negative_index_and_antiparallel_velocities():
+    w = np.linspace(1.05, 2.5, 3000)
+    r = optical_response(_lh_medium(), w)
+    inside = (w > np.sqrt(2.24) + 0.01) & (w < 1.8 - 0.01)
+    # outside: the evanescent band (eps < 0 < mu) and the right-handed pass band above w_L
+    outside = (w < np.sqrt(2.24) - 0.01) | (w > 2.0 + 0.01)
+    assert np.all(r.negative_index[inside]) and np.all(r.left_handed[inside])
+    assert not r.left_handed[outside].any() and not r.negative_index[outside & (w > 2.0)].any()
+    (lo, hi), *_ = [iv for iv in mask_intervals(w, r.left_handed) if iv[1] - iv[0] > 0.1]
+    assert abs(lo - np.sqrt(2.24)) < 1e-2 and abs(hi - 1.8) < 1e-2  # loss-broadened band edges
+    # a passive Foster medium: where waves clearly propagate, Cho's group-velocity rule and the
+    # decay rule pick the same n (they may differ only at band edges, |Im n| ~ |Re n|)
+    clear = np.abs(r.n.imag) < 0.1 * np.abs(r.n.real)
+    assert clear[inside].all() and not r.rules_disagree[clear].any()
+
+
+def test_group_velocity_matches_numerical_derivative_of_k():
+    med = OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.05, "e_dip": 2.0}])
+    w = np.linspace(0.3, 3.0, 20001)
+    r = optical_response(med, w)
+    resp = evaluate(med, w)
+    k = w * np.sqrt(resp.epsilon)  # mu = 1, passive principal root
+    dkdw = np.gradient(k, w).real
+    sl = slice(10, -10)
+    # compare 1 / v_g = Re dk/dw (v_g itself diverges where Re dk/dw crosses zero)
+    np.testing.assert_allclose(
+        1.0 / r.v_group[sl], dkdw[sl], rtol=1e-5, atol=1e-5 * np.abs(dkdw).max()
+    )
+    np.testing.assert_allclose(r.v_phase, 1.0 / np.sqrt(resp.epsilon).real, rtol=1e-13)
+
+
+def test_group_velocity_rule_flips_index_where_energy_velocity_is_backward():
+    # a lossless non-Foster constant-slope toy: eps mu = 4 - w (d(w^2 eps mu)/dw < 0 above w = 8/3)
+    w = np.array([2.0, 3.0, 3.5])
+    eps = 4.0 - w + 0j
+    mu = np.ones(3, dtype=complex)
+    from core.optics import index_branch
+
+    n = index_branch(w, eps, mu, -np.ones(3) + 0j, "group-velocity")
+    dF = 2 * w * (4 - w) - w**2  # d(w^2 eps mu)/dw
+    np.testing.assert_array_equal(np.sign(n.real), np.sign(dF))
+
+
+# ------------------------------------------------------------------ media adapter
+
+
+def test_tabulated_medium_interpolates_linearly_and_refuses_extrapolation():
+    f = np.array([1.0, 2.0, 4.0])
+    t = TabulatedMedium(f, eps=np.array([2.0, 4.0 + 2j, 8.0]), mu=np.array([1.0, 1.0, 2.0]))
+    e, m = medium_eps_mu(t, [1.5, 3.0])
+    np.testing.assert_allclose(e, [3.0 + 1j, 6.0 + 1j])
+    np.testing.assert_allclose(m, [1.0, 1.5])
+    with pytest.raises(InvalidInput) as exc:
+        medium_eps_mu(t, [0.5], field=("layers", 1, "medium"))
+    assert exc.value.field == ("layers", 1, "medium", "frequencies")
+    nk = TabulatedMedium.from_nk(f, n=[1.5, 1.5, 1.5], k=[0.1, 0.1, 0.1])
+    e, m = medium_eps_mu(nk, [2.5])
+    np.testing.assert_allclose(e, (1.5 + 0.1j) ** 2)
+    np.testing.assert_allclose(refractive_index(e, m), 1.5 + 0.1j)
+    with pytest.raises(InvalidInput):
+        TabulatedMedium(np.array([1.0, 1.0]), np.ones(2), np.ones(2))
+
+
+def test_oscillator_and_constant_media_go_through_the_same_adapter():
+    med = _lh_medium()
+    w = np.linspace(0.1, 3, 50)
+    e, m = medium_eps_mu(med, w)
+    ref = evaluate(med, w)
+    np.testing.assert_allclose(e, ref.epsilon)
+    np.testing.assert_allclose(m, ref.mu)
+    e, m = medium_eps_mu(ConstantMedium(2 + 1j, 3), w)
+    assert e.shape == (50,) and np.all(e == 2 + 1j) and np.all(m == 3)
+    with pytest.raises(InvalidInput):
+        ConstantMedium(1.0, 0.0)
+    with pytest.raises(InvalidInput):
+        medium_eps_mu(object(), w)
+
+
+def test_cho_chi_B_medium_is_impedance_matched_where_n_is_minus_one():
+    from core.chiral import MagneticResonanceMedium
+
+    s = 0.01
+    med = MagneticResonanceMedium(
+        eps_b=-1.0 + 1e-9j, b=s / (4 * np.pi), w0=1.0, gamma=1e-7, assignment="chi_B"
+    )
+    w_match = 1.0 - s / 2  # 1 - s / (w0 - w) = -1: mu = -1 = eps_b
+    r = optical_response(med, np.array([w_match]))
+    np.testing.assert_allclose(r.n, -1.0, atol=1e-4)
+    assert r.left_handed[0]
+    e, m = medium_eps_mu(med, [w_match])
+    c = fresnel(_const(1, 1), _const(1, 1), e, m, [0.0], "s")
+    assert c.R[0, 0] < 1e-8
