@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     max_k_points: int = Field(
         default=1_000_000, ge=1, description="Most k-points of a crystal k-grid or path."
     )
+    max_chi1_k_points: int = Field(
+        default=160_000,
+        ge=1,
+        description="Largest k-grid on which chi_1 (the gauge-dependent eqs 70-73) is also evaluated; "
+        "beyond it only chi_2 is returned, with a warning.",
+    )
     max_bands: int = Field(
         default=64, ge=1, description="Most orbitals (bands) of a tight-binding model."
     )

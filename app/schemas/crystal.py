@@ -1,0 +1,200 @@
+"""Schemas of the crystalline-insulator endpoints (Duff & Sipe, seed 003): ``/v1/crystal/*``.
+
+A model is either the Haldane shortcut (eqs 93-94) or a general tight-binding model: lattice
+vectors, orbitals (position, on-site energy) and hoppings <0,from|H|R,to> = amplitude, each bond
+listed once (the Hermitian conjugate is implied). Energies are in ``energy_unit``, lengths in
+``length_unit``; wavevectors in the inverse length unit. Natural units hbar = e = 1.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, FiniteFloat, model_validator
+
+from app.schemas.common import ResponseMeta, StrictModel
+
+EnergyUnit = Literal["model", "eV", "meV"]
+LengthUnit = Literal["model", "angstrom", "nm"]
+
+
+class Amplitude(StrictModel):
+    """A complex hopping amplitude."""
+
+    real: FiniteFloat = Field(description="Real part [energy_unit].")
+    imag: FiniteFloat = Field(default=0.0, description="Imaginary part [energy_unit].")
+
+
+class Orbital(StrictModel):
+    """One orbital of the unit cell."""
+
+    position: list[FiniteFloat] = Field(
+        min_length=2, max_length=3, description="Cartesian position [length_unit]."
+    )
+    onsite: FiniteFloat = Field(default=0.0, description="On-site energy [energy_unit].")
+
+
+class Hopping(StrictModel):
+    """The matrix element <0, from | H | R, to> = amplitude (its conjugate is added)."""
+
+    from_: int = Field(alias="from", ge=0, description="Orbital index in the home cell (0-based).")
+    to: int = Field(ge=0, description="Orbital index in cell R (0-based).")
+    R: list[int] = Field(
+        min_length=2, max_length=3, description="Cell of orbital `to`, in lattice coordinates."
+    )
+    amplitude: Amplitude = Field(description="Hopping amplitude [energy_unit].")
+
+    model_config = StrictModel.model_config | {"populate_by_name": True}
+
+
+class HaldaneSpec(StrictModel):
+    """The Haldane model, eqs 93-94: H = f0 + f.sigma on the honeycomb lattice.
+
+    Orbital 0 = A at (0, 0) with +M, orbital 1 = B at (0, a) with -M. C = 0 for
+    |t2 sin phi| < M/(3 sqrt 3), C = +-1 beyond; the gap closes at K (t2 sin phi = +M/(3 sqrt 3))
+    or K' (= -M/(3 sqrt 3)).
+    """
+
+    kind: Literal["haldane"] = "haldane"
+    t: FiniteFloat = Field(default=1.0, description="Nearest-neighbour hopping t [energy_unit].")
+    t2: FiniteFloat = Field(
+        default=0.0, description="Next-nearest-neighbour hopping t2 [energy_unit]."
+    )
+    phi: FiniteFloat = Field(default=1.5707963267948966, description="Phase of t2 [rad].")
+    M: FiniteFloat = Field(default=0.0, description="Sublattice mass M [energy_unit].")
+    a: FiniteFloat = Field(default=1.0, gt=0, description="A-B distance [length_unit].")
+    energy_unit: EnergyUnit = Field(default="model", description="Unit of t, t2, M.")
+    length_unit: LengthUnit = Field(default="model", description="Unit of a.")
+
+
+class TightBindingSpec(StrictModel):
+    """A general tight-binding model in 2D (or 3D, with B along z for the susceptibility)."""
+
+    kind: Literal["tight_binding"] = "tight_binding"
+    lattice: list[list[FiniteFloat]] = Field(
+        min_length=2, max_length=3, description="Primitive lattice vectors (rows) [length_unit]."
+    )
+    orbitals: list[Orbital] = Field(min_length=1, description="Orbitals of the unit cell.")
+    hoppings: list[Hopping] = Field(default_factory=list, description="Bonds, each listed once.")
+    energy_unit: EnergyUnit = Field(default="model", description="Unit of energies.")
+    length_unit: LengthUnit = Field(default="model", description="Unit of lengths.")
+
+
+ModelSpec = Annotated[HaldaneSpec | TightBindingSpec, Field(discriminator="kind")]
+
+
+class KGrid(StrictModel):
+    """A uniform Monkhorst-Pack-like grid: k = sum_i (n_i + shift)/N_i b_i."""
+
+    n: list[int] = Field(min_length=2, max_length=3, description="Points per reciprocal vector.")
+    shift: FiniteFloat = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="Offset in units of one step (0.5 keeps K off grids divisible by 3).",
+    )
+
+    @model_validator(mode="after")
+    def _positive(self) -> KGrid:
+        if any(x < 1 for x in self.n):
+            raise ValueError("grid sizes must be >= 1")
+        return self
+
+
+class PathPoint(StrictModel):
+    """A vertex of a k-path."""
+
+    label: str = Field(default="", max_length=16, description="Name shown on plots (e.g. K).")
+    k: list[FiniteFloat] = Field(min_length=2, max_length=3, description="Wavevector; see `frame`.")
+
+
+class KPath(StrictModel):
+    """Straight segments through high-symmetry points."""
+
+    points: list[PathPoint] = Field(min_length=2, description="Vertices in order.")
+    frame: Literal["cartesian", "reduced"] = Field(
+        default="cartesian",
+        description="`cartesian` [1/length_unit] or `reduced` (coefficients of reciprocal vectors).",
+    )
+    num: int = Field(default=200, ge=2, description="About how many points in all.")
+
+
+class BandsRequest(StrictModel):
+    """Band energies along a path or on a grid."""
+
+    model: ModelSpec
+    path: KPath | None = Field(default=None, description="A k-path (give this or `grid`).")
+    grid: KGrid | None = Field(default=None, description="A k-grid (give this or `path`).")
+
+    @model_validator(mode="after")
+    def _one(self) -> BandsRequest:
+        if (self.path is None) == (self.grid is None):
+            raise ValueError("give exactly one of 'path' and 'grid'")
+        return self
+
+
+class BerryRequest(StrictModel):
+    """Berry curvature and quantum metric maps and Chern numbers on a 2D grid."""
+
+    model: ModelSpec
+    grid: KGrid = Field(default_factory=lambda: KGrid(n=[60, 60]), description="The k-grid.")
+    filling: int | None = Field(default=None, ge=1, description="Occupied bands (default: half).")
+    include_maps: bool = Field(default=True, description="Return the curvature and metric maps.")
+
+
+class SusceptibilityRequest(StrictModel):
+    """Static orbital susceptibility chi^zz of an insulator (eqs 70-73, 83-84)."""
+
+    model: ModelSpec
+    grid: KGrid = Field(
+        default_factory=lambda: KGrid(n=[200, 200], shift=0.5),
+        description="The k-grid; a second grid of about half the size gives the convergence estimate.",
+    )
+    filling: int | None = Field(default=None, ge=1, description="Occupied bands (default: half).")
+    include_chi1: bool = Field(default=True, description="Also evaluate chi_1 (eqs 70-73, slower).")
+
+
+class BandsResponse(BaseModel):
+    meta: ResponseMeta
+    distance: list[float] | None = Field(default=None, description="Path length [1/length_unit].")
+    kx: list[float] = Field(description="k_x [1/length_unit].")
+    ky: list[float] = Field(description="k_y [1/length_unit].")
+    energies: list[list[float]] = Field(description="Band energies, one row per k [energy_unit].")
+    vertices: list[dict[str, Any]] | None = Field(
+        default=None, description="Path vertices and their positions."
+    )
+
+
+class BerryResponse(BaseModel):
+    meta: ResponseMeta
+    chern_occupied: int = Field(description="Chern number of the occupied bands (FHS).")
+    chern_per_band: list[int | None] = Field(
+        description="Per band; null where a band touches a neighbour."
+    )
+    gap: float = Field(
+        description="Indirect gap above the occupied bands on the grid [energy_unit]."
+    )
+    kx: list[float] | None = None
+    ky: list[float] | None = None
+    curvature: list[list[float]] | None = Field(
+        default=None, description="Omega_n(k) [length_unit^2]."
+    )
+    metric: list[list[list[float]]] | None = Field(
+        default=None, description="g^{xx}, g^{xy}, g^{yy} of each band per k [length_unit^2]."
+    )
+
+
+class SusceptibilityResponse(BaseModel):
+    meta: ResponseMeta
+    chi_2: dict[str, Any] = Field(description="Gauge-invariant chi^zz and its parts.")
+    chi_1: dict[str, Any] | None = Field(
+        default=None, description="Eqs 70-73 in the paper's gauge."
+    )
+    magnetization: float = Field(
+        description="Ground-state orbital magnetisation M^z (natural units)."
+    )
+    chern_occupied: int | None = Field(description="Chern number of the occupied bands (2D only).")
+    gap: float
+    grid: list[int]
+    convergence: dict[str, Any]
+    si: dict[str, Any] | None = None

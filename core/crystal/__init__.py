@@ -1,0 +1,10 @@
+"""Tight-binding models, bands, Berry geometry and orbital susceptibility (seed 003).
+
+Modules: :mod:`.model` (models, Haldane builder), :mod:`.bloch` (H(k) and derivatives, batched
+diagonalisation, grids and paths), :mod:`.geometry` (connection, curvature, metric, Chern number,
+magnetisation, sum rules 102/104), :mod:`.susceptibility` (chi_1, chi_2, supercell check).
+"""
+
+from core.crystal.model import MODEL_NAME, MODEL_VERSION, TightBindingModel, from_hoppings, haldane
+
+__all__ = ["MODEL_NAME", "MODEL_VERSION", "TightBindingModel", "from_hoppings", "haldane"]
