@@ -25,8 +25,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.lock
 run: $(VENV)/.installed-run  ## serve on $(HOST):$(PORT) with the in-process cache
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev  ## lint + the whole suite (Redis tests need a Redis, see README)
+test: $(VENV)/.installed-dev  ## lint, type check and the whole suite (Redis tests need a Redis, see README)
 	$(BIN)/ruff check core app tests bench
+	$(BIN)/mypy core app
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
