@@ -27,7 +27,7 @@ sys.path.insert(0, ".")
 from core import oscillators as osc
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, fastmath={"reassoc", "contract", "arcp", "nsz"})
 def reference(w, w0, g, e, m, q, out):  # type: ignore[no-untyped-def]
     """eps - 1 and the two magnetic sums of eq 21, real arithmetic, nothing else."""
     for i in numba.prange(w.shape[0]):
