@@ -6,6 +6,7 @@ let presets = [];
 async function loadList() {
   presets = await (await fetch("/v1/presets")).json();
   $("preset").innerHTML = presets.map((p) => `<option value="${p.name}">${p.title}</option>`).join("");
+  if (presets.some((p) => p.name === "westerberg-barnett-fig2a")) $("preset").value = "westerberg-barnett-fig2a";
   await loadPreset();
 }
 
@@ -36,7 +37,7 @@ function plot(x, lines) {
   g.clearRect(0, 0, c.width, c.height);
   const ys = lines.flatMap((l) => l.y).filter(Number.isFinite).sort((a, b) => a - b);
   if (!ys.length) return;
-  const lo = ys[Math.floor(ys.length * 0.01)], hi = ys[Math.ceil(ys.length * 0.99) - 1];
+  const lo = ys[0], hi = ys[ys.length - 1];
   const x0 = Math.min(...x), x1 = Math.max(...x), pad = 40;
   const X = (v) => pad + (v - x0) / (x1 - x0 || 1) * (c.width - 2 * pad);
   const Y = (v) => c.height - pad - (v - lo) / (hi - lo || 1) * (c.height - 2 * pad);
