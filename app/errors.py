@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
@@ -242,6 +243,30 @@ def install_error_handlers(app: FastAPI) -> None:
             detail,
             request,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(ArithmeticError)
+    @app.exception_handler(np.linalg.LinAlgError)
+    async def _out_of_range(request: Request, exc: Exception) -> FastJSONResponse:
+        # Overflow, underflow to a zero divisor, or a singular/non-finite matrix: almost always
+        # inputs of absurd magnitude (1e300 lengths, 1e-300 lattice constants). A fallback: the
+        # schemas bound what they can; this keeps the rest from ever being a 500.
+        log.warning("numerical range error on %s: %r", request.url.path, exc, exc_info=exc)
+        return problem_response(
+            422,
+            "numerical-range",
+            "Numbers out of floating-point range",
+            "the inputs lead to numbers outside double-precision range or to a singular "
+            f"problem ({type(exc).__name__}: {exc})",
+            request,
+            [
+                {
+                    "field": "",
+                    "message": "some input is too large or too small in magnitude for this model",
+                    "fix": "give lengths, energies and moments of ordinary size in the model's "
+                    "units (e.g. bohr and hartree, or units of t and a)",
+                }
+            ],
         )
 
     @app.exception_handler(Exception)

@@ -1663,6 +1663,16 @@ def oscillator_causality(
     pos = np.searchsorted(grid, wu)
     pos = np.clip(pos, 0, grid.shape[0] - 1)
     resp = evaluate(medium, grid)
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(resp.epsilon).all() and np.isfinite(resp.mu).all()
+    if not finite:
+        raise InvalidInput(
+            "eps or mu of this medium is not finite on the integration grid (mu has a pole where "
+            "1/mu = 0, or the strengths are out of floating-point range)",
+            field=("transitions",),
+            fix="check the strengths: 1 + sum Delta_dia/w_eg^2 + ... must not vanish, and all "
+            "numbers should be of ordinary size in the medium's units",
+        )
     lim = static_limits(medium)
     resid, scale26 = sum_rule_residual(medium)
     holds = abs(resid) <= 1e-9 * max(scale26, 1e-300)

@@ -269,6 +269,26 @@ def rational_form(medium: Any, *, field: FieldPath = ()) -> RationalMedium:
     :mod:`core.chiral` and any object with a ``rational_form()`` method.
     Tabulated media have no pole structure: their dispersion is given on a frequency grid only.
     """
+    out = _rational_form(medium)
+    if out is None:
+        raise InvalidInput(
+            f"branches w(k) need a medium with a pole structure; a {type(medium).__name__} has none",
+            field=(*field, "kind") if field else ("medium", "kind"),
+            fix="ask for k(w) on a frequency grid instead, or use an oscillator or constant medium",
+        )
+    if complex(out.eps_inf) == 0:
+        # eps(inf) multiplies the highest power of w in the cleared equation: with it zero the
+        # degree drops and the companion form (which divides by it) does not exist.
+        raise InvalidInput(
+            "the medium's permittivity tends to 0 at high frequency (eps_inf = 0): the dispersion "
+            "polynomial loses its leading term",
+            field=(*field,) if field else ("medium",),
+            fix="give a non-zero background permittivity (eps, eps_b or eps_inf)",
+        )
+    return out
+
+
+def _rational_form(medium: Any) -> RationalMedium | None:
     if isinstance(medium, RationalMedium):
         return medium
     if isinstance(medium, OscillatorMedium):
@@ -288,11 +308,7 @@ def rational_form(medium: Any, *, field: FieldPath = ()) -> RationalMedium:
         out = fn()
         if isinstance(out, RationalMedium):
             return out
-    raise InvalidInput(
-        f"branches w(k) need a medium with a pole structure; a {type(medium).__name__} has none",
-        field=(*field, "kind") if field else ("medium", "kind"),
-        fix="ask for k(w) on a frequency grid instead, or use an oscillator or constant medium",
-    )
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def _complex_array(spec: Any, name: str) -> np.ndarray:
     try:
         re = np.array(spec.real, dtype=np.float64)
         im = np.zeros_like(re) if spec.imag is None else np.array(spec.imag, dtype=np.float64)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput(
             f"'{name}' is not a rectangular array of numbers",
             field=("states", name),

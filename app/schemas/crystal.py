@@ -14,6 +14,11 @@ from pydantic import BaseModel, Field, FiniteFloat, model_validator
 
 from app.schemas.common import ResponseMeta, StrictModel
 
+#: Model numbers (energies, coordinates, wavevectors) of ordinary magnitude: beyond 1e6 in the
+#: model's own units the closed forms overflow double precision (a 1e300 hopping gives NaN
+#: eigenvectors), so the schema refuses them with a 422 instead.
+Bounded = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+
 EnergyUnit = Literal["model", "eV", "meV"]
 LengthUnit = Literal["model", "angstrom", "nm"]
 
@@ -21,17 +26,17 @@ LengthUnit = Literal["model", "angstrom", "nm"]
 class Amplitude(StrictModel):
     """A complex hopping amplitude."""
 
-    real: FiniteFloat = Field(description="Real part [energy_unit].")
-    imag: FiniteFloat = Field(default=0.0, description="Imaginary part [energy_unit].")
+    real: Bounded = Field(description="Real part [energy_unit].")
+    imag: Bounded = Field(default=0.0, description="Imaginary part [energy_unit].")
 
 
 class Orbital(StrictModel):
     """One orbital of the unit cell."""
 
-    position: list[FiniteFloat] = Field(
+    position: list[Bounded] = Field(
         min_length=2, max_length=3, description="Cartesian position [length_unit]."
     )
-    onsite: FiniteFloat = Field(default=0.0, description="On-site energy [energy_unit].")
+    onsite: Bounded = Field(default=0.0, description="On-site energy [energy_unit].")
 
 
 class Hopping(StrictModel):
@@ -56,13 +61,13 @@ class HaldaneSpec(StrictModel):
     """
 
     kind: Literal["haldane"] = "haldane"
-    t: FiniteFloat = Field(default=1.0, description="Nearest-neighbour hopping t [energy_unit].")
-    t2: FiniteFloat = Field(
-        default=0.0, description="Next-nearest-neighbour hopping t2 [energy_unit]."
-    )
+    t: Bounded = Field(default=1.0, description="Nearest-neighbour hopping t [energy_unit].")
+    t2: Bounded = Field(default=0.0, description="Next-nearest-neighbour hopping t2 [energy_unit].")
     phi: FiniteFloat = Field(default=1.5707963267948966, description="Phase of t2 [rad].")
-    M: FiniteFloat = Field(default=0.0, description="Sublattice mass M [energy_unit].")
-    a: FiniteFloat = Field(default=1.0, gt=0, description="A-B distance [length_unit].")
+    M: Bounded = Field(default=0.0, description="Sublattice mass M [energy_unit].")
+    a: FiniteFloat = Field(
+        default=1.0, ge=1e-6, le=1e6, description="A-B distance [length_unit], 1e-6 ... 1e6."
+    )
     energy_unit: EnergyUnit = Field(default="model", description="Unit of t, t2, M.")
     length_unit: LengthUnit = Field(default="model", description="Unit of a.")
 
@@ -71,7 +76,7 @@ class TightBindingSpec(StrictModel):
     """A general tight-binding model in 2D (or 3D, with B along z for the susceptibility)."""
 
     kind: Literal["tight_binding"] = "tight_binding"
-    lattice: list[list[FiniteFloat]] = Field(
+    lattice: list[list[Bounded]] = Field(
         min_length=2, max_length=3, description="Primitive lattice vectors (rows) [length_unit]."
     )
     orbitals: list[Orbital] = Field(min_length=1, description="Orbitals of the unit cell.")
@@ -105,7 +110,7 @@ class PathPoint(StrictModel):
     """A vertex of a k-path."""
 
     label: str = Field(default="", max_length=16, description="Name shown on plots (e.g. K).")
-    k: list[FiniteFloat] = Field(min_length=2, max_length=3, description="Wavevector; see `frame`.")
+    k: list[Bounded] = Field(min_length=2, max_length=3, description="Wavevector; see `frame`.")
 
 
 class KPath(StrictModel):
