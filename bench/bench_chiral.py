@@ -56,14 +56,22 @@ def main() -> None:
         w = np.linspace(0.05, 3.0, n)
         rows.append(("chiral_response", n, m, best(lambda med=med, w=w: chiral_response(med, w))))
         rows.append(
-            ("  resonance sums, numba kernel", n, m,
-             best(lambda med=med, w=w: _chiral_sums_real(med, w)))
+            (
+                "  resonance sums, numba kernel",
+                n,
+                m,
+                best(lambda med=med, w=w: _chiral_sums_real(med, w)),
+            )
         )
         if m <= 100:
             wc = w.astype(complex)
             rows.append(
-                ("  resonance sums, numpy loop", n, m,
-                 best(lambda med=med, wc=wc: _chiral_sums(med, wc), repeat=1))
+                (
+                    "  resonance sums, numpy loop",
+                    n,
+                    m,
+                    best(lambda med=med, wc=wc: _chiral_sums(med, wc), repeat=1),
+                )
             )
     print("| function | N points | M resonances | best time (ms) |")
     print("|---|---:|---:|---:|")

@@ -219,3 +219,43 @@ async def test_unstable_chi_B_strength_is_refused_naming_the_field_given(client)
     body.pop("four_pi_b")
     body["b"] = 0.6 / (4 * np.pi)
     assert_problem(await client.post(MR, json=body), 422, "/b")
+
+
+async def test_single_susceptibility_in_physical_units_gives_si_wavenumbers_and_beta(client):
+    """THz medium: n_s solves (1 - m w^2 / D) n^2 - s (g w / D) n - (eps_inf + e / D) = 0 (eq 29
+    with k = n w, written out here in the medium unit); k, rho, CD in 1/m are n w / c with
+    w = 2 pi f; the Biot-matched DBF beta is sum(g / w_j^2) / (2 eps(0)) in c / (2 pi 1e12 Hz)."""
+    om, gam, e1, g, m1, eps_inf = 10.0, 0.3, 20.0, 0.5, 0.01, 1.5
+    f = np.array([5.0, 9.5, 10.4, 12.0])
+    body = {
+        "unit": "THz",
+        "eps_inf": eps_inf,
+        "resonances": [{"omega": om, "gamma": gam, "e1": e1, "mixed": g, "m1": m1}],
+        "frequencies": {"values": f.tolist(), "unit": "THz"},
+        "dbf": {"beta": None},
+    }
+    r = await client.post(SS, json=body)
+    assert r.status_code == 200, r.text
+    j = r.json()
+    d = om**2 - f**2 - 2j * gam * f
+    n_ref = {}
+    for s in (1, -1):
+        roots = [
+            np.roots([1.0 - m1 * fi**2 / di, -s * g * fi / di, -(eps_inf + e1 / di)])
+            for fi, di in zip(f, d, strict=True)
+        ]
+        n_ref[s] = np.array([rr[np.argmax(rr.imag)] for rr in roots])
+    np.testing.assert_allclose(c(j["n_plus"]), n_ref[1], rtol=1e-10)
+    np.testing.assert_allclose(c(j["n_minus"]), n_ref[-1], rtol=1e-10)
+    k_si = {s: n_ref[s] * 2 * np.pi * f * 1e12 / sc.c for s in (1, -1)}
+    np.testing.assert_allclose(c(j["k_plus"]), k_si[1], rtol=1e-10)
+    np.testing.assert_allclose(c(j["k_minus"]), k_si[-1], rtol=1e-10)
+    np.testing.assert_allclose(j["rotatory_power"], (k_si[1] - k_si[-1]).real / 2, rtol=1e-9)
+    np.testing.assert_allclose(j["circular_dichroism"], 2 * (k_si[1] - k_si[-1]).imag, rtol=1e-9)
+    assert j["meta"]["units"]["rotatory_power"] == "rad/m"
+    beta_m = (g / om**2) / (2 * (eps_inf + e1 / om**2)) * sc.c / (2 * np.pi * 1e12)
+    assert j["meta"]["checks"]["dbf"]["beta"] == pytest.approx(beta_m, rel=1e-12)
+    # giving that beta explicitly (in metres) reproduces the DBF wavenumbers
+    r2 = await client.post(SS, json={**body, "dbf": {"beta": beta_m}})
+    assert r2.status_code == 200, r2.text
+    np.testing.assert_allclose(c(r2.json()["dbf_k_plus"]), c(j["dbf_k_plus"]), rtol=1e-10)

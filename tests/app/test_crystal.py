@@ -102,9 +102,20 @@ async def test_susceptibility_trivial_phase_chi1_equals_chi2_and_is_converged(cl
     assert d["meta"]["checks"]["chi1_equals_chi2"]["verdict"] is True
     assert d["meta"]["checks"]["grid_convergence"]["verdict"] is True
     assert d["convergence"]["relative_change"] < 1e-6
-    # scaling: chi = t a^2 x (value at t = M = 1, a = 1) = 3 eV x (1.45 A)^2 x (-0.0439696) e^2 / hbar^2
-    assert d["chi_2"]["total"] == pytest.approx(3 * 1.45**2 * -0.04396959, rel=1e-5)
-    assert d["si"]["chi_2"] < 0 and d["si"]["unit"].startswith("A^2 m^2 / J")
+    # scaling: H = t h(k a) with M/t, t2/t fixed gives chi = t a^2 chi(t = 1, a = 1): compare with
+    # the same model in model units (same grid), not with a number the code once printed
+    unit_body = copy.deepcopy(body)
+    unit_body["model"].update(t=1.0, M=1.0, a=1.0, energy_unit="model", length_unit="model")
+    r1 = await client.post("/v1/crystal/orbital-susceptibility", json=unit_body)
+    assert r1.status_code == 200, r1.text
+    chi_unit = r1.json()["chi_2"]["total"]
+    assert chi_unit < 0
+    assert d["chi_2"]["total"] == pytest.approx(3 * 1.45**2 * chi_unit, rel=1e-9)
+    assert "si" not in r1.json() or r1.json()["si"] is None  # model units: no SI value
+    # SI: chi_nat e^2 E_u L_u^2 / hbar^2 with E_u = 1 eV, L_u = 1 Angstrom (CODATA literals)
+    e, hbar = 1.602176634e-19, 1.054571817e-34
+    assert d["si"]["chi_2"] == pytest.approx(d["chi_2"]["total"] * e**3 * 1e-20 / hbar**2, rel=1e-9)
+    assert d["si"]["unit"].startswith("A^2 m^2 / J")
 
 
 async def test_fig6_sweep_preset_reproduces_the_paper_qualitatively(client):
@@ -176,3 +187,114 @@ async def test_second_identical_request_is_a_cache_hit(client):
     r2 = await client.post("/v1/crystal/orbital-susceptibility", json=body)
     assert (r1.headers["x-cache"], r2.headers["x-cache"]) == ("miss", "hit")
     assert r1.json()["chi_2"] == r2.json()["chi_2"]
+
+
+TRI_POS = [[0.0, 0.0], [1.0, 0.0], [0.5, math.sqrt(3.0) / 2.0]]
+TRI_ONSITE = [0.0, 0.1, -0.2]
+
+
+def _ring_energy_si(b_tesla: float, theta: float) -> float:
+    """Exact ground-state energy (J) of the triangle molecule (t = 1 eV, Angstrom) in a field B.
+
+    Peierls H_ij -> H_ij exp(-i (e/hbar) int_{r_j}^{r_i} A.dl), A = (B/2) z x r (electron charge).
+    """
+    e, hbar, ang = 1.602176634e-19, 1.054571817e-34, 1e-10
+    pos = np.asarray(TRI_POS) * ang
+    h = np.diag(np.asarray(TRI_ONSITE, dtype=complex))
+    for i, j in ((0, 1), (1, 2), (2, 0)):
+        cross = pos[j, 0] * pos[i, 1] - pos[j, 1] * pos[i, 0]
+        val = -np.exp(1j * theta) * np.exp(-1j * e / hbar * 0.5 * b_tesla * cross)
+        h[i, j] += val
+        h[j, i] += np.conj(val)
+    return float(e * np.linalg.eigvalsh(h)[0])
+
+
+async def test_molecular_crystal_chi_and_magnetization_in_si_equal_the_exact_field_derivatives(
+    client,
+):
+    # isolated triangles (t = 1 eV, side 1 Angstrom) in 10 Angstrom cells: flat bands, so chi and
+    # M per area are the molecule's -d2E/dB2 and -dE/dB divided by the cell area, computed in SI
+    # here. Checks the si block (values and sign of M), not only that chi < 0.
+    theta = 0.3
+    amp = {"real": -math.cos(theta), "imag": -math.sin(theta)}
+    model = {
+        "kind": "tight_binding",
+        "lattice": [[10.0, 0.0], [0.0, 10.0]],
+        "orbitals": [
+            {"position": p, "onsite": o} for p, o in zip(TRI_POS, TRI_ONSITE, strict=True)
+        ],
+        "hoppings": [
+            {"from": i, "to": j, "R": [0, 0], "amplitude": amp} for i, j in ((0, 1), (1, 2), (2, 0))
+        ],
+        "energy_unit": "eV",
+        "length_unit": "angstrom",
+    }
+    r = await client.post(
+        "/v1/crystal/orbital-susceptibility",
+        json={"model": model, "grid": {"n": [6, 6], "shift": 0.5}, "filling": 1},
+    )
+    assert r.status_code == 200, r.text
+    d = r.json()
+    b = 50.0
+    e0, ep, em = (_ring_energy_si(x, theta) for x in (0.0, b, -b))
+    area = (10.0e-10) ** 2
+    chi_si = -(ep + em - 2 * e0) / b**2 / area
+    mag_si = -(ep - em) / (2 * b) / area
+    assert chi_si < 0 and abs(mag_si) > 0
+    assert d["chern_occupied"] == 0
+    assert d["si"]["chi_2"] == pytest.approx(chi_si, rel=1e-4)
+    assert d["si"]["chi_1"] == pytest.approx(chi_si, rel=1e-4)
+    assert d["si"]["magnetization"] == pytest.approx(mag_si, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        # susceptibility.py chi_2: cell volume underflows to 0 -> ZeroDivisionError
+        (
+            "/v1/crystal/orbital-susceptibility",
+            {"model": haldane(0.1, 1.0, a=1e-300), "grid": {"n": [8, 8]}},
+        ),
+        # model.py __post_init__: float(max|lat|) ** dim overflows -> OverflowError
+        (
+            "/v1/crystal/orbital-susceptibility",
+            {"model": haldane(0.1, 1.0, a=1e300), "grid": {"n": [8, 8]}},
+        ),
+        # hoppings of 1e300: eigenvectors NaN -> geometry.chern_fhs int(NaN) -> ValueError
+        (
+            "/v1/crystal/orbital-susceptibility",
+            {"model": haldane(0.1, 1.0, t=1e300), "grid": {"n": [8, 8]}},
+        ),
+        # bloch.k_path: path length overflows to inf -> round(NaN) -> ValueError
+        (
+            "/v1/crystal/bands",
+            {
+                "model": haldane(0.1, 1.0),
+                "path": {"points": [{"k": [0, 0]}, {"k": [1e300, 0]}], "num": 5},
+            },
+        ),
+    ],
+)
+async def test_extreme_model_numbers_are_a_4xx_not_a_500(client, url, body):
+    r = await client.post(url, json=body)
+    assert 400 <= r.status_code < 500, r.text
+
+
+async def test_reduced_frame_path_lands_on_the_dirac_points(client):
+    # reduced coordinates x_i = k.a_i / (2 pi): with a1 = (sqrt3, 0), a2 = (sqrt3/2, 3/2) the valley
+    # K = (2 pi / (3 sqrt3), 2 pi / 3) is (1/3, 2/3) and K' = -K ~ (2/3, 1/3). Gaps (eq 94):
+    # 2 |M - 3 sqrt3 t2| at K, 2 |M + 3 sqrt3 t2| at K' (phi = pi/2). A reduced -> Cartesian
+    # conversion without the 2 pi, or with a transposed reciprocal basis, misses them.
+    t2, M = 0.04, 0.2
+    for name, pt, gap in (
+        ("K", [1 / 3, 2 / 3], 2 * abs(M - 3 * math.sqrt(3) * t2)),
+        ("K'", [2 / 3, 1 / 3], 2 * abs(M + 3 * math.sqrt(3) * t2)),
+    ):
+        body = {
+            "model": haldane_as_hoppings(t2, M),
+            "path": {"frame": "reduced", "points": [{"k": [0, 0]}, {"k": pt}], "num": 4},
+        }
+        r = await client.post("/v1/crystal/bands", json=body)
+        assert r.status_code == 200, r.text
+        e = np.asarray(r.json()["energies"])
+        assert e[-1, 1] - e[-1, 0] == pytest.approx(gap, abs=1e-12), name

@@ -234,3 +234,10 @@ async def test_custom_emitter_coupling_to_nothing_is_a_422(client):
         "rr_ground": [[0.1, 0, 0], [0, 0.1, 0], [0, 0, 0.1]],
     }
     assert_problem(await client.post(CUSTOM, json=body), 422, "/transitions")
+
+
+async def test_astronomical_box_length_is_a_4xx_not_a_500(client):
+    body = {**fig2b(), "lengths": [1e300, 1.0, 1.0], "n_max": 3}
+    del body["frequencies"]
+    r = await client.post(BOX, json=body)
+    assert 400 <= r.status_code < 500, r.text

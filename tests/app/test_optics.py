@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import numpy as np
+import pytest
 from scipy import constants as sc
 
 from app.presets import all_presets
@@ -258,3 +259,78 @@ async def test_optics_presets_run_and_reproduce_their_closed_forms(client):
     np.testing.assert_allclose(d["R_s"][i], ((1 - y) / (1 + y)) ** 2, rtol=1e-12)
     b = (await client.post(REFL, json=presets["optics-brewster-glass"].body)).json()
     assert int(np.argmin(b["R_p"])) == 56
+
+
+async def _const_reflectance(client, eps: complex, mu: complex, f: float, unit: str, angles):
+    body = {
+        "substrate": {
+            "kind": "constant",
+            "eps": {"real": eps.real, "imag": eps.imag},
+            "mu": {"real": mu.real, "imag": mu.imag},
+        },
+        "angles": angles,
+        "frequencies": {"values": [f], "unit": unit},
+    }
+    r = await client.post(REFL, json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_physical_unit_media_scale_every_strength_with_its_dimension(client):
+    # The reflectance route converts every medium to rad/s: frequencies and dampings scale by s,
+    # e_dip, m_dip, dia and the background strengths by s^2, dip_oct and quad not at all. Written
+    # out here in the medium's own unit (eq 21 of W&B; Cho eq 44 plus a Lorentz background), the
+    # dimensionless eps and mu must be those of a constant medium at each frequency.
+    angles = [0.0, 50.0]
+    osc = {"kind": "oscillator", "unit": "eV", "transitions": [
+        {"omega": 1.5, "gamma": 0.1, "e_dip": 2.0, "m_dip": 0.1, "dip_oct": 0.05},
+        {"omega": 3.0, "gamma": 0.2, "quad": 0.02, "dia": 0.9}]}  # fmt: skip
+    mr = {"kind": "magnetic-resonance", "unit": "THz", "eps_b": 1.0, "assignment": "chi_m",
+          "w0": 10.0, "four_pi_b": 0.5, "gamma": 0.2,
+          "background": [{"omega": 8.0, "gamma": 0.3, "strength": 30.0}]}  # fmt: skip
+    cases = [
+        (osc, "eV", np.array([1.0, 1.4, 2.0])),
+        (mr, "THz", np.array([9.0, 10.2, 11.0])),
+    ]
+    for med, unit, f in cases:
+        if med["kind"] == "oscillator":
+            d = [1.5**2 - f**2 - 2j * 0.1 * f, 3.0**2 - f**2 - 2j * 0.2 * f]
+            eps = 1.0 + 2.0 / d[0]
+            inv_mu = 1.0 + 0.9 / 3.0**2 - 0.1 / d[0] + f**2 * (0.05 / d[0] - 0.02 / d[1])
+            mu = 1.0 / inv_mu
+        else:
+            eps = 1.0 + 30.0 / (8.0**2 - f**2 - 2j * 0.3 * f)
+            mu = 1.0 + 0.5 / (10.0 - f - 0.2j)
+        r = await client.post(
+            REFL,
+            json={
+                "substrate": med,
+                "angles": angles,
+                "frequencies": {"values": f.tolist(), "unit": unit},
+            },
+        )
+        assert r.status_code == 200, r.text
+        got = r.json()
+        for j, fj in enumerate(f):
+            ref = await _const_reflectance(
+                client, complex(eps[j]), complex(mu[j]), float(fj), unit, angles
+            )
+            for key in ("R_s", "R_p", "T_s", "T_p"):
+                np.testing.assert_allclose(
+                    np.asarray(got[key])[j :: len(f)], ref[key], rtol=1e-10, atol=1e-14
+                )
+
+
+@pytest.mark.parametrize(
+    "medium",
+    [
+        {"kind": "constant", "eps": 0.0},
+        {"kind": "magnetic-resonance", "eps_b": 0.0, "assignment": "chi_m", "w0": 1.0,
+         "four_pi_b": 0.01, "gamma": 0.01},
+    ],
+)  # fmt: skip
+async def test_branches_of_a_medium_with_zero_background_permittivity_are_not_a_500(client, medium):
+    r = await client.post(DISP, json={"medium": medium, "k": {"values": [0.5, 1.0]}})
+    assert r.status_code < 500, r.text
+    if r.status_code >= 400:
+        assert_problem(r, r.status_code, "/medium")

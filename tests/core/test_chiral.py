@@ -619,3 +619,53 @@ def test_analytic_d_eps_mu_matches_a_finite_difference(assignment: str, line_sha
     ep, mp = magnetic_resonance_eps_mu(m, w + h)
     em, mm = magnetic_resonance_eps_mu(m, w - h)
     np.testing.assert_allclose(d, (ep * mp - em * mm) / (2 * h), rtol=1e-5)
+
+
+def test_absorption_coefficient_is_twice_im_k_of_the_achiral_index() -> None:
+    """alpha = 2 w Im n (intensity, not amplitude), n^2 = eps / (1 - 4 pi chi_B) written out here
+    (eqs 34-37); passive branch Im n > 0. Pins the factor 2 of alpha_+- (and so of the CD)."""
+    med = chiral(mixed=0.0, gamma=0.05)
+    r = chiral_response(med, W)
+    d = 1.0 - W**2 - 2j * 0.05 * W
+    n2 = (2.0 + 0.5 / d) / (1.0 - W**2 * 0.02 / d)
+    n = np.sqrt(n2)
+    n = np.where(n.imag < 0, -n, n)
+    np.testing.assert_allclose(r.alpha_plus, 2.0 * W * n.imag, rtol=1e-10)
+    np.testing.assert_allclose(r.alpha_minus, 2.0 * W * n.imag, rtol=1e-10)
+    np.testing.assert_allclose(r.n_plus, n, rtol=1e-10)
+
+
+def test_weak_chirality_circular_dichroism_is_alpha_left_minus_alpha_right() -> None:
+    """First order in g with damping: k_s = k0 + s G / (2 a), G = g / D, a = 1/w^2 - m / D, so
+    CD = alpha_+ - alpha_- = 2 Im(k_+ - k_-) = 2 Im(G / a); its sign follows the helicity
+    labelling (+ = left circular) and its size the factor 2 of an intensity coefficient."""
+    g, m, gam = 1e-6, 1e-3, 0.05
+    med = ChiralMedium(eps_inf=1.5, omega=(1.0,), gamma=(gam,), e1=(0.3,), mixed=(g,), m1=(m,))
+    w = np.array([0.5, 0.9, 0.97, 1.0, 1.03, 1.2])
+    r = chiral_response(med, w)
+    d = 1.0 - w**2 - 2j * gam * w
+    big_g = g / d
+    a = 1.0 / w**2 - m / d
+    np.testing.assert_allclose(r.circular_dichroism, 2.0 * (big_g / a).imag, rtol=1e-4)
+    np.testing.assert_allclose(r.rotatory_power, 0.5 * (big_g / a).real, rtol=1e-4)
+    assert np.any(np.abs(r.circular_dichroism) > 1e-7)
+
+
+def test_lossless_left_handed_band_of_the_single_susceptibility_has_backward_phase() -> None:
+    """E1 line at 0.8 (eps < 0 on (0.8, 1.28)) and M1 line at 1 (mu = 1/(1 - 4 pi chi_B) < 0 on
+    (1/sqrt(1.5), 1)): on their overlap eps mu > 0 with both negative, so without loss the roots
+    are real and the forward wave is the one carrying energy along +z, Re(k / mu) > 0, i.e.
+    k = -w sqrt(eps mu). The small-loss limit (Im k > 0) must pick the same root."""
+    w = np.array([0.85, 0.9, 0.95])
+    d1, d2 = 0.64 - w**2, 1.0 - w**2
+    eps = 1.0 + 1.0 / d1
+    mu = 1.0 / (1.0 - w**2 * 0.5 / d2)
+    assert np.all(eps < 0) and np.all(mu < 0)
+    for gam in (0.0, 1e-9):
+        med = ChiralMedium(
+            eps_inf=1.0, omega=(0.8, 1.0), gamma=(gam, gam), e1=(1.0, 0.0), mixed=(0.0, 0.0),
+            m1=(0.0, 0.5),
+        )  # fmt: skip
+        kp, km = circular_wavenumbers(med, w)
+        np.testing.assert_allclose(kp, -w * np.sqrt(eps * mu), rtol=1e-6)
+        np.testing.assert_allclose(km, kp, rtol=1e-12)

@@ -290,3 +290,38 @@ def test_magnetic_resonance_branch_is_left_handed_between_pole_and_zero_of_mu(as
     assert br.sum_rule_form == "all-roots"
     np.testing.assert_allclose(br.sum_rule, br.sum_rule_expected, rtol=1e-12)
     assert br.sum_rule_expected == -1.0  # 1 / eps_b
+
+
+@pytest.mark.parametrize("assignment", ["chi_m", "chi_B"])
+@pytest.mark.parametrize("line_shape", ["resonant", "lorentz"])
+def test_damped_magnetic_resonance_roots_solve_the_written_out_dispersion_relation(
+    assignment, line_shape
+):
+    """Every branch w_j(k) of Cho's medium (eqs 44-47, both line shapes, damping and a Lorentz
+    background) is a zero of G = w^2 eps - k^2 / mu with eps and mu written out here; the
+    passive medium's branches decay (Im w <= 0) and the count is the cleared degree."""
+    from core.chiral import MagneticResonanceMedium
+
+    s, w0, g = 0.05, 1.0, 0.01
+    wp, gp, sp = 0.8, 0.02, 0.3
+    med = MagneticResonanceMedium(
+        eps_b=1.2, b=s / (4 * np.pi), w0=w0, gamma=g, assignment=assignment,
+        line_shape=line_shape, background_omega=(wp,), background_gamma=(gp,),
+        background_strength=(sp,),
+    )  # fmt: skip
+    k = np.linspace(0.1, 4.0, 40)
+    br = dispersion_branches(med, k)
+    # background Lorentz (2) + light (2) + the resonance: 1 (resonant) or 2 (lorentz)
+    assert br.degree == (5 if line_shape == "resonant" else 6)
+    w = br.omega
+    eps = 1.2 + sp / (wp**2 - w**2 - 2j * gp * w)
+    chi = (
+        s / (w0 - w - 1j * g)
+        if line_shape == "resonant"
+        else 2 * w0 * s / (w0**2 - w**2 - 2j * g * w)
+    )  # 4 pi chi
+    inv_mu = 1.0 / (1.0 + chi) if assignment == "chi_m" else 1.0 - chi
+    kk = k[:, None] ** 2
+    terms = np.abs(w**2 * eps) + np.abs(kk * inv_mu)
+    assert np.max(np.abs(w**2 * eps - kk * inv_mu) / terms) < 1e-9
+    assert br.omega.imag.max() <= 1e-12

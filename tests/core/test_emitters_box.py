@@ -191,12 +191,8 @@ def test_fig2b_passivity_is_computed_from_the_response() -> None:
         assert d["multipole_ordering_violations"] > 0
 
 
-def test_strengths_of_8000_states_take_seconds_not_minutes() -> None:
-    import time
-
-    t0 = time.perf_counter()
+def test_n_max_20_basis_has_every_excited_state() -> None:
+    # (timing of this case lives in bench/bench_emitters.py, not in a unit test)
     mo = box_moments(FIG2B_L, FIG2B.mass, 20)
     s = transition_strengths(mo, FIG2B)
-    elapsed = time.perf_counter() - t0
     assert s.size == 20**3 - 1
-    assert elapsed < 10.0

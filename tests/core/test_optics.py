@@ -368,3 +368,89 @@ def test_cho_chi_B_medium_is_impedance_matched_where_n_is_minus_one():
     e, m = medium_eps_mu(med, [w_match])
     c = fresnel(_const(1, 1), _const(1, 1), e, m, [0.0], "s")
     assert c.R[0, 0] < 1e-8
+
+
+@pytest.mark.parametrize("pol", ["s", "p"])
+def test_stack_field_transmission_matches_characteristic_matrix_for_magnetic_media(pol):
+    # The characteristic matrix gives t_u for the continuous field u (E_y for s, H_y for p).
+    # For p the returned t is the E-field ratio: |E| = Z |H| with Z = mu / n in each outer
+    # medium, so t_E = t_H (mu_sub / n_sub) / (mu_amb / n_amb). With mu = 1 this is the textbook
+    # n_amb / n_sub; a magnetic ambient and substrate pin the mu in the impedance.
+    eps = [2.0, 2.5 + 0.4j, -3.0 + 0.5j, 1.8 + 0.0j, 2.2 + 0.1j]
+    mu = [1.5, 1.3 + 0.05j, 0.9 + 0.2j, 1.0, 1.7 + 0.2j]
+    d = [0.3, 0.05, 1.1]
+    k0 = np.array([2.0, 5.0, 9.0])
+    th = np.radians([0.0, 35.0, 70.0])
+    c = stack_coefficients(
+        np.array([_const(3, e) for e in eps]), np.array([_const(3, m) for m in mu]), d, k0, th, pol
+    )
+    n_amb = np.sqrt(eps[0] * mu[0])
+    n_sub = np.sqrt(eps[-1]) * np.sqrt(mu[-1])  # passive principal branch, Im n > 0
+    for i, a in enumerate(th):
+        for j, kk in enumerate(k0):
+            eps_c = [complex(e) for e in eps]
+            mu_c = [complex(m) for m in mu]
+            kx = n_amb * np.sin(a)
+
+            def y_of(e, m, kx=kx):
+                q = np.sqrt(e * m - kx**2 + 0j)
+                q = -q if q.imag < 0 else q
+                return q / m if pol == "s" else q / e
+
+            mat = np.eye(2, dtype=complex)
+            for e, m, dj in zip(eps_c[1:-1], mu_c[1:-1], d, strict=True):
+                q = np.sqrt(e * m - kx**2 + 0j)
+                q = -q if q.imag < 0 else q
+                b = kk * q * dj
+                y = y_of(e, m)
+                mat = mat @ np.array(
+                    [[np.cos(b), -1j * np.sin(b) / y], [-1j * y * np.sin(b), np.cos(b)]]
+                )
+            y0, ys = y_of(eps_c[0], mu_c[0]), y_of(eps_c[-1], mu_c[-1])
+            (m11, m12), (m21, m22) = mat
+            t_u = 2 * y0 / (y0 * m11 + y0 * ys * m12 + m21 + ys * m22)
+            t_e = t_u if pol == "s" else t_u * (mu[-1] / n_sub) / (mu[0] / n_amb)
+            assert abs(c.t[i, j] - t_e) < 1e-12 * max(1.0, abs(t_e))
+
+
+@pytest.mark.parametrize("pol", ["s", "p"])
+def test_lossless_veselago_slab_is_matched_with_a_backward_phase(pol):
+    # eps = mu = -1 exactly (Im q = 0): the branch is fixed by the energy flow Re(q / mu) > 0, so
+    # q = -cos(theta) and the slab is impedance-matched at every angle with
+    # t = exp(-i k0 d cos(theta)) (negative phase advance). The wrong branch q = +cos(theta)
+    # would give the same |t| but the opposite phase; the lossy limit must agree.
+    d, k0 = [0.37], np.array([1.0, 4.0])
+    th = np.radians([0.0, 30.0, 60.0])
+    for loss in (0.0, 1e-9):
+        e = -1.0 + 1j * loss
+        eps = np.array([_const(2, 1.0), _const(2, e), _const(2, 1.0)])
+        c = stack_coefficients(eps, eps.copy(), d, k0, th, pol)
+        expected = np.exp(-1j * k0[None, :] * d[0] * np.cos(th)[:, None])
+        np.testing.assert_allclose(np.abs(c.r), 0.0, atol=1e-8)
+        np.testing.assert_allclose(c.t, expected, atol=1e-8)
+
+
+def test_group_velocity_of_a_magnetic_multipole_medium_matches_the_derivative_of_k():
+    # d(eps mu)/dw of eq 21 with every strength (m_dip, quad, dip_oct, dia: the (1/mu)' terms,
+    # including the 2 c w / D part of the w^2 terms) against a central difference of eq 21
+    # evaluated by core.oscillators, and 1 / v_g = Re dk/dw against a difference of k = w n.
+    from core.optics import medium_eps_mu_derivative
+
+    med = OscillatorMedium.from_transitions(
+        [
+            {"omega": 1.0, "gamma": 0.08, "e_dip": 1.5, "m_dip": 0.2, "dip_oct": 0.05},
+            {"omega": 2.2, "gamma": 0.1, "e_dip": 0.5, "quad": 0.03, "dia": 0.4},
+        ]
+    )
+    w = np.linspace(0.2, 3.5, 4001)
+    _, _, d = medium_eps_mu_derivative(med, w)
+    h = 1e-6
+    rp, rm = evaluate(med, w + h), evaluate(med, w - h)
+    fd = (rp.epsilon * rp.mu - rm.epsilon * rm.mu) / (2 * h)
+    np.testing.assert_allclose(d, fd, rtol=1e-6, atol=1e-8 * np.abs(fd).max())
+    r = optical_response(med, w)
+    dk = (
+        (w + h) * refractive_index(rp.epsilon, rp.mu)
+        - (w - h) * refractive_index(rm.epsilon, rm.mu)
+    ) / (2 * h)
+    np.testing.assert_allclose(1.0 / r.v_group, dk.real, rtol=1e-5, atol=1e-7 * np.abs(dk).max())
