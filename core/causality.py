@@ -669,20 +669,31 @@ def _tail_transform(
 ) -> FloatArray:
     """Contribution of the tail beyond W to the transform at ``w`` (same factors as the data).
 
-    ``g`` may pass precomputed :func:`_g_integrals` (rows 0..2) for the same ``w`` and W.
+    ``g`` may pass precomputed :func:`_g_integrals` of the *scaled* grid, ``_g_integrals(w / W,
+    1.0, 2)``. Everything is evaluated in u = w / W: the tail coefficients are dimensionless
+    (y = sum c (W/w)^p), so a c W^p G_m(w; W) = c G_m(w/W; 1) and no power of W is ever formed;
+    the transform is then scale-free (a grid in units of 1e-70 or 1e70 gives the same numbers).
     """
     if tail.model == "none":
         return np.zeros_like(w)
     mmax = max(tail.powers) // 2
+    u = w / tail.w_max
     if g is None or g.shape[0] <= mmax:
-        g = _g_integrals(w, tail.w_max, mmax)
+        g = _g_integrals(u, 1.0, mmax)
+    # At w = W the divergent ln|W - w| is dropped; in the scaled variable that drops ln|1 - u|,
+    # i.e. ln W more than in absolute units. Put it back (every row: it enters G_0 as
+    # ln W / (2W) and the recurrence carries it as ln W / (2 W^(2m+1))), so the finite part at the
+    # grid end matches the data part's, which keeps its ln h in absolute units.
+    end = np.flatnonzero(u == 1.0)
+    if end.size:
+        g = g.copy()
+        g[:, end] += 0.5 * np.log(tail.w_max)
     out = np.zeros_like(w)
     for p, c in zip(tail.powers, tail.coeffs, strict=True):
-        a = c * tail.w_max**p
-        if direction == "re_from_im":  # (2/pi) int w' a w'^-p / (w'^2 - w^2), p odd
-            out += (2.0 / np.pi) * a * g[(p - 1) // 2]
-        else:  # -(2w/pi) int a w'^-p / (w'^2 - w^2), p even
-            out += -(2.0 / np.pi) * w * a * g[p // 2]
+        if direction == "re_from_im":  # (2/pi) int w' c (W/w')^p / (w'^2 - w^2), p odd
+            out += (2.0 / np.pi) * c * g[(p - 1) // 2]
+        else:  # -(2w/pi) int c (W/w')^p / (w'^2 - w^2), p even
+            out += -(2.0 / np.pi) * u * c * g[p // 2]
     return out
 
 
@@ -837,7 +848,7 @@ def kramers_kronig(
     data, ext = _data_transform(wv, y, direction, meth)
     parity: Literal["odd", "even"] = "odd" if odd else "even"
     tfit = fit_tail(wv, y, parity, model=tail)
-    gw = _g_integrals(wv, float(wv[-1]), 2)  # shared by the tail models below
+    gw = _g_integrals(wv / float(wv[-1]), 1.0, 2)  # scaled grid, shared by the tail models below
     tail_part = _tail_transform(tfit, wv, direction, gw)
     fitted = (
         tail_part if tail == "fit" else _tail_transform(fit_tail(wv, y, parity), wv, direction, gw)
