@@ -239,3 +239,89 @@ async def test_computation_over_time_limit_is_503_problem(make_client):
         body = {**fig2a(), "frequencies": {"start": 0.0, "stop": 50.0, "num": 200_000}}
         pb = assert_problem(await cl.post(URL, json=body), 503)
         assert pb["limit_name"] == "compute_timeout_s"
+
+
+# ------------------------------------------------------------------ derived optics, units
+
+
+async def test_absorption_coefficient_is_2_w_im_n_over_c_in_inverse_metres(client):
+    # THz medium: alpha [1/m] = 2 (2 pi f) Im n / c with c = 299 792 458 m/s (literal, not the
+    # code's constant); in model units alpha = 2 w Im n (c = 1).
+    med = {"unit": "THz", "transitions": [{"omega": 100.0, "gamma": 3.0, "e_dip": 4000.0}]}
+    f = np.array([50.0, 100.0, 150.0])
+    r = (
+        await client.post(URL, json={**med, "frequencies": {"values": f.tolist(), "unit": "THz"}})
+    ).json()
+    n = c(r["refractive_index"])
+    expect = 2 * (2 * np.pi * f * 1e12) * n.imag / 299_792_458.0
+    np.testing.assert_allclose(r["absorption_coefficient"], expect, rtol=1e-12)
+    assert r["meta"]["units"]["absorption_coefficient"] == "1/m"
+    rm = (await client.post(URL, json=fig2a())).json()
+    w = np.asarray(rm["frequencies"])
+    np.testing.assert_allclose(
+        rm["absorption_coefficient"], 2 * w * c(rm["refractive_index"]).imag, rtol=1e-14
+    )
+
+
+async def test_nonmagnetic_reflectance_is_the_fresnel_index_formula(client):
+    # mu = 1: R = |(n - 1)/(n + 1)|^2 with n = sqrt(eps), Im n >= 0, written out independently.
+    body = {
+        "transitions": [{"omega": 1.0, "gamma": 0.05, "e_dip": 3.0}],
+        "frequencies": {"start": 0.1, "stop": 3.0, "num": 59},
+    }
+    r = (await client.post(URL, json=body)).json()
+    eps = c(r["epsilon"])
+    n = np.sqrt(eps)
+    n = np.where(n.imag < 0, -n, n)
+    np.testing.assert_allclose(c(r["refractive_index"]), n, rtol=1e-13)
+    np.testing.assert_allclose(
+        r["reflectance"], np.abs((n - 1) / (n + 1)) ** 2, rtol=1e-12, atol=1e-15
+    )
+    assert np.all(c(r["refractive_index"]).imag >= 0)
+
+
+async def test_lossless_left_handed_band_has_negative_index_and_positive_impedance(client):
+    # gamma = 0, Delta_edip = 1, Delta_dipoct = 0.5 at w_eg = 1. At w = 1.2 (eq 21):
+    # eps = 1 + 1/(1 - 1.44) < 0 and 1/mu = 1 + 0.5 * 1.44/(1 - 1.44) < 0: a lossless
+    # left-handed medium. Im n = 0, so the branch is fixed by Re(n/mu) > 0: n = -sqrt(eps mu).
+    body = {
+        "transitions": [{"omega": 1.0, "gamma": 0.0, "e_dip": 1.0, "dip_oct": 0.5}],
+        "frequencies": {"values": [1.2]},
+    }
+    r = (await client.post(URL, json=body)).json()
+    eps = 1 + 1 / (1 - 1.44)
+    mu = 1 / (1 + 0.5 * 1.44 / (1 - 1.44))
+    assert eps < 0 and mu < 0
+    n = c(r["refractive_index"])[0]
+    assert n.imag == 0.0
+    assert n.real == pytest.approx(-np.sqrt(eps * mu), rel=1e-13)
+    z = c(r["impedance"])[0]
+    assert z.real == pytest.approx(np.sqrt(mu / eps), rel=1e-13) and z.real > 0
+    assert r["reflectance"][0] == pytest.approx(((z.real - 1) / (z.real + 1)) ** 2, rel=1e-12)
+
+
+async def test_nonlocal_permittivity_in_physical_units_uses_c_k_over_w(client):
+    # k in 1/m with a THz medium: eps' = eps + (c k / w)^2 (1 - 1/mu), w in rad/s.
+    med = {
+        "unit": "THz",
+        "transitions": [
+            {
+                "omega": 100.0,
+                "gamma": 3.0,
+                "e_dip": 4000.0,
+                "dip_oct": 0.05,
+                "quad": 0.01,
+                "dia": 100.0,
+            }
+        ],
+    }
+    f = np.array([60.0, 120.0])
+    k = 1.5e6
+    r = (
+        await client.post(
+            URL, json={**med, "k": k, "frequencies": {"values": f.tolist(), "unit": "THz"}}
+        )
+    ).json()
+    w = 2 * np.pi * f * 1e12
+    expect = c(r["epsilon"]) + (299_792_458.0 * k / w) ** 2 * (1 - c(r["inverse_mu"]))
+    np.testing.assert_allclose(c(r["epsilon_nonlocal"]), expect, rtol=1e-12)
