@@ -63,8 +63,9 @@ async def test_the_returned_medium_posts_unchanged_to_the_oscillator_endpoint(cl
     medium = {**j["medium"], "frequencies": body["frequencies"]}
     r = await client.post("/v1/oscillator/response", json=medium)
     assert r.status_code == 200, r.text
-    np.testing.assert_array_equal(c(r.json()["epsilon"]), c(j["epsilon"]))
-    np.testing.assert_array_equal(c(r.json()["mu"]), c(j["mu"]))
+    # Two endpoints, one medium: equal to rounding (not bit-exact: other code paths, other CPUs).
+    np.testing.assert_allclose(c(r.json()["epsilon"]), c(j["epsilon"]), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(c(r.json()["mu"]), c(j["mu"]), rtol=1e-13, atol=1e-14)
 
 
 async def test_isotropic_oscillator_closes_every_sum_rule_over_http(client):

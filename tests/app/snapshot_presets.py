@@ -1,0 +1,61 @@
+"""Write the behaviour snapshot of every preset body: ``python -m tests.app.snapshot_presets``.
+
+Each preset body (a sweep's every body) is POSTed to its endpoint in-process and the JSON answer
+is stored, gzip-compressed, in ``tests/app/snapshots/presets.json.gz``. The snapshot was taken before
+the checks moved into core reports (issue "Physics reports from core/"); test_preset_snapshots.py
+compares every number of today's answers with it to 1e-12 relative. Regenerate only for a
+deliberate change of physics, and say so in the commit message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from app.presets import all_presets
+from app.settings import Settings
+from tests.app.conftest import running_client
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "presets.json.gz"
+
+#: meta fields that differ between two runs of the same request.
+VOLATILE_META = ("cache", "elapsed_ms")
+
+
+def preset_bodies() -> list[tuple[str, str, dict[str, Any]]]:
+    """(case id, endpoint, body) of every preset body; sweeps give ``name[i]`` per body."""
+    out = []
+    for name, p in all_presets().items():
+        bodies = p.bodies or [p.body]
+        for i, body in enumerate(bodies):
+            case = name if not p.bodies else f"{name}[{i}]"
+            out.append((case, p.endpoint, body))
+    return out
+
+
+async def _collect() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    async with running_client(Settings(redis_url=None, compute_timeout_s=600)) as c:
+        for case, endpoint, body in preset_bodies():
+            r = await c.post(endpoint, json=body)
+            assert r.status_code == 200, (case, r.status_code, r.text[:400])
+            doc = r.json()
+            for k in VOLATILE_META:
+                doc["meta"].pop(k, None)
+            out[case] = {"endpoint": endpoint, "response": doc}
+    return out
+
+
+def main() -> None:
+    data = asyncio.run(_collect())
+    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(SNAPSHOT, "wt", encoding="utf-8", compresslevel=9) as f:
+        json.dump(data, f, sort_keys=True)
+    print(f"{len(data)} preset bodies -> {SNAPSHOT} ({SNAPSHOT.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main()
