@@ -11,10 +11,9 @@ module then
 3. stores the result compressed with the configured TTL and answers JSON (``meta`` first) or, with
    ``?format=csv``, CSV with a header row.
 
-The compute function returns ``(meta, data)``: ``meta`` holds the model-specific part of
-``meta`` (``checks``, ``warnings``, ``units``...), ``data`` the arrays (numpy arrays are fine:
-orjson serialises them natively; complex arrays must already be ``{"real", "imag"}`` dicts, see
-:func:`carray`).
+The compute function returns the :class:`core.checks.Report` of the computation; its
+:meth:`~core.checks.Report.payload` gives the model-specific part of ``meta`` (``checks``,
+``warnings``, ``units``) and the data (numpy arrays are serialised by orjson without copies).
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from app.cache import Cache, cache_key
 from app.errors import problem_response
 from app.responses import FastJSONResponse
 from app.settings import Settings
+from core.checks import Report
 
 OutputFormat = Literal["json", "csv"]
 FormatQuery = Annotated[
@@ -45,7 +45,7 @@ FormatQuery = Annotated[
     Query(description="`json` (default) or `csv`: the arrays as columns with a header row."),
 ]
 
-ComputeResult = tuple[dict[str, Any], dict[str, Any]]
+ComputeResult = Report
 
 _ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY
 
@@ -163,7 +163,8 @@ def _json_default(obj: Any) -> Any:
 
 
 def _run_and_pack(compute: Callable[[], ComputeResult]) -> bytes:
-    meta, data = compute()
+    result = compute()
+    meta, data = result.payload() if isinstance(result, Report) else result
     meta_bytes = orjson.dumps(meta, default=_json_default, option=_ORJSON_OPTS)
     data_bytes = orjson.dumps(data, default=_json_default, option=_ORJSON_OPTS)
     return zlib.compress(meta_bytes + b"\n" + data_bytes, 1)

@@ -74,9 +74,11 @@ from typing import Final, Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sfft
-from scipy.optimize import brentq
 
 from core.errors import InvalidInput, LimitExceeded
+from core.passivity import PASSIVITY as PASSIVITY
+from core.passivity import negative_intervals
+from core.passivity import passivity_check as passivity_check
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
@@ -964,53 +966,6 @@ def im_from_re(w: ArrayLike, re: ArrayLike, **kwargs: object) -> KKResult:
 # ---------------------------------------------------------------------------------------------
 # Sign structure
 # ---------------------------------------------------------------------------------------------
-
-
-def negative_intervals(
-    w: FloatArray, values: FloatArray, f: Callable[[float], float] | None = None
-) -> list[tuple[float, float]]:
-    """Intervals of the grid where ``values`` < 0, edges refined by root finding.
-
-    Parameters
-    ----------
-    w : (N,) float, sorted ascending
-    values : (N,) float, the function sampled on ``w``
-    f : callable float -> float, optional
-        The same function at any frequency; each edge strictly inside the grid is refined with
-        Brent's method between the two grid points that bracket the sign change (to ~1e-13
-        relative), so edges are located far better than the grid spacing. Without ``f`` the
-        edge is linearly interpolated.
-
-    An interval that touches an end of the grid keeps that grid end as its edge.
-    """
-    neg = np.asarray(values) < 0
-    if not neg.any():
-        return []
-
-    def edge(i: int) -> float:
-        a, b = float(w[i]), float(w[i + 1])
-        if f is not None:
-            fa, fb = f(a), f(b)
-            if fa == 0.0:
-                return a
-            if fb == 0.0:
-                return b
-            if np.sign(fa) != np.sign(fb):
-                return float(brentq(f, a, b, xtol=1e-300, rtol=1e-15, maxiter=200))
-        va, vb = float(values[i]), float(values[i + 1])
-        return a + (b - a) * va / (va - vb)
-
-    out: list[tuple[float, float]] = []
-    lo: float | None = float(w[0]) if neg[0] else None
-    for i in np.flatnonzero(neg[1:] != neg[:-1]):
-        if neg[i + 1]:  # enters a negative interval between w[i] and w[i+1]
-            lo = edge(int(i))
-        else:
-            out.append((lo if lo is not None else float(w[0]), edge(int(i))))
-            lo = None
-    if lo is not None:
-        out.append((lo, float(w[-1])))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

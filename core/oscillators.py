@@ -51,6 +51,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from core.checks import Check, CheckSpec
 from core.errors import InvalidInput, PoleOnGrid
 
 MODEL_NAME: Final = "multipole-oscillator"
@@ -74,6 +75,32 @@ POLE_RTOL: Final = 1e-12
 
 #: Relative tolerance of the eq-26 verdict, relative to the sum of the magnitudes of its terms.
 SUM_RULE_RTOL: Final = 1e-9
+
+#: Eq 26, the one statement every report of an oscillator medium judges (oscillator, emitters,
+#: causality): a closed-form sum over the transitions, so its verdict is a bound.
+SUM_RULE_26: Final = CheckSpec(
+    name="sum_rule_26",
+    kind="bound",
+    equation="sum_e Delta_dia/w_eg^2 + Delta_quad - Delta_dipoct = 0 (Westerberg & Barnett 2025, "
+    "eq 26), i.e. mu(w -> inf) = 1; judged as |residual| <= tolerance * scale",
+    explanation="A medium that breaks eq 26 has mu(w -> inf) != 1: its magnetisation does not "
+    "vanish at high frequency, which no causal medium of bound charges does; the strengths are "
+    "inconsistent (usually a truncated or mistyped diamagnetic term).",
+    tolerance=SUM_RULE_RTOL,
+    warning="sum rule (26) violated (residual {value:.6g}, scale {scale:.6g}): mu -> "
+    "{mu_infinity:.6g}, not 1, as w -> inf",
+)
+
+#: The static permeability: diamagnetic when mu(0) < 1 (eq 22). A closed form: a bound.
+DIAMAGNETIC: Final = CheckSpec(
+    name="diamagnetic",
+    kind="bound",
+    equation="mu(0) = 1 / (1 + sum_e (Delta_dia - Delta_mdip) / w_eg^2) < 1 (Westerberg & Barnett "
+    "2025, eq 22)",
+    explanation="mu(0) >= 1 means the medium is paramagnetic (or non-magnetic) at w = 0: the "
+    "Van Vleck term Delta_mdip outweighs the diamagnetic term. That is physics, not an error, "
+    "but the medium is then not an example of causal diamagnetism.",
+)
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
@@ -427,6 +454,34 @@ def sum_rule_residual(medium: OscillatorMedium) -> tuple[float, float]:
     """
     terms = np.concatenate([medium.dia / medium.omega**2, medium.quad, -medium.dip_oct])
     return float(np.sum(terms)), float(np.sum(np.abs(terms)))
+
+
+def mu_infinity(residual: float) -> float:
+    """mu(w -> inf) = 1 / (1 + residual of eq 26); inf when 1 + residual = 0."""
+    return 1.0 / (1.0 + residual) if 1.0 + residual != 0 else float("inf")
+
+
+def sum_rule_check(medium: OscillatorMedium, tolerance: float | None = None) -> Check:
+    """The :data:`SUM_RULE_26` check of ``medium`` (``tolerance`` relative to the scale of the
+    cancelling terms; default :data:`SUM_RULE_RTOL`). ``value`` is the residual; details:
+    ``scale``, ``mu_infinity``."""
+    residual, scale = sum_rule_residual(medium)
+    tol = SUM_RULE_RTOL if tolerance is None else tolerance
+    return SUM_RULE_26.judge(
+        abs(residual) <= tol * max(scale, 1e-300),
+        residual,
+        tolerance=tol,
+        scale=scale,
+        mu_infinity=mu_infinity(residual),
+    )
+
+
+def diamagnetism_check(medium: OscillatorMedium) -> Check:
+    """The :data:`DIAMAGNETIC` check: ``value`` = mu(0) (eq 22); details ``chi_static``."""
+    st = static_limits(medium)
+    return DIAMAGNETIC.judge(
+        st["mu_static"] < 1.0, st["mu_static"], mu_static=st["mu_static"], chi_static=st["chi_static"]
+    )
 
 
 def multipole_ordering(medium: OscillatorMedium) -> NDArray[np.bool_]:

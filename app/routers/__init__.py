@@ -1,19 +1,6 @@
-"""One router per domain. Every module here exposing ``router`` is mounted by app.main, in name order."""
+"""One router per endpoint family; app.main lists them explicitly (``ROUTERS``).
 
-from __future__ import annotations
-
-import importlib
-import pkgutil
-
-from fastapi import APIRouter
-
-
-def discover() -> list[APIRouter]:
-    """The ``router`` of each module in this package, sorted by module name."""
-    out = []
-    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{mod.name}")
-        r = getattr(module, "router", None)
-        if isinstance(r, APIRouter):
-            out.append(r)
-    return out
+A router is thin: validate the body, check the work limits, build core objects (app/media.py),
+call the core function that returns a :class:`core.checks.Report`, and let
+:meth:`app.service.Service.respond` cache and serialise it. No router imports another router.
+"""

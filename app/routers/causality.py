@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.errors import PROBLEM_RESPONSES, problem_response
-from app.routers.oscillator import build_medium, grid_in_medium_units
+from app.media import build_medium, grid_in_medium_units
 from app.schemas.causality import (
     KramersKronigRequest,
     KramersKronigResponse,
@@ -510,7 +510,6 @@ def kk_payload(
 
 @router.post(
     "/kramers-kronig",
-    operation_id="causality-kramers-kronig",
     summary="Kramers-Kronig transforms, static-limit integral and f-sum of tabulated data",
     response_model=KramersKronigResponse,
     responses={
@@ -629,7 +628,6 @@ def _rule(r: ca.SumRule) -> dict[str, Any]:
 
 @router.post(
     "/oscillator",
-    operation_id="causality-oscillator",
     summary="Analytic Re chi, eps, mu of an oscillator medium next to their KK reconstructions",
     response_model=OscillatorCausalityResponse,
     responses={
@@ -638,7 +636,7 @@ def _rule(r: ca.SumRule) -> dict[str, Any]:
         304: {"description": "Not modified (ETag)."},
     },
 )
-async def oscillator_causality(
+async def oscillator(
     body: OscillatorResponseRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
 ) -> Response:
     """Causality check of the multipole oscillator medium (W&B eqs 20-26; body as

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from scipy import constants as sc
 
 from app.errors import PROBLEM_RESPONSES
-from app.routers.oscillator import grid_in_medium_units
+from app.media import grid_in_medium_units
 from app.schemas.chiral import (
     MagneticResonanceRequest,
     MagneticResonanceResponse,
@@ -173,7 +173,6 @@ def magnetic_payload(body: MagneticResonanceRequest) -> ComputeResult:
 
 @router.post(
     "/magnetic-resonance",
-    operation_id="chiral-magnetic-resonance",
     summary="A magnetic resonance assigned to chi_m or chi_B: dispersion and reflectance",
     response_model=MagneticResonanceResponse,
     responses=_RESPONSES,
@@ -308,7 +307,6 @@ def chiral_payload(body: SingleSusceptibilityRequest) -> ComputeResult:
 
 @router.post(
     "/single-susceptibility",
-    operation_id="chiral-single-susceptibility",
     summary="Chiral medium from the single susceptibility chi_em(k, w): k_+, k_-, rotation, CD",
     response_model=SingleSusceptibilityResponse,
     responses=_RESPONSES,

@@ -126,7 +126,7 @@ def _require_2d(model: TightBindingModel, what: str) -> None:
 
 
 @router.post(
-    "/bands", operation_id="crystal-bands", response_model=BandsResponse, responses=_RESPONSES
+    "/bands", response_model=BandsResponse, responses=_RESPONSES
 )
 async def bands(
     body: BandsRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
@@ -204,7 +204,6 @@ async def bands(
 
 @router.post(
     "/berry",
-    operation_id="crystal-berry",
     response_model=BerryResponse,
     responses=PROBLEM_RESPONSES,
 )
@@ -288,7 +287,6 @@ def _half_grid(ns: tuple[int, ...]) -> tuple[int, ...]:
 
 @router.post(
     "/orbital-susceptibility",
-    operation_id="crystal-orbital-susceptibility",
     response_model=SusceptibilityResponse,
     responses=PROBLEM_RESPONSES,
 )

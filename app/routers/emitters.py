@@ -225,7 +225,6 @@ def _payload(
 
 @router.post(
     "/box/strengths",
-    operation_id="emitters-box-strengths",
     summary="Strengths of a particle-in-a-box medium from first principles (eq 24, Fig. 2b)",
     response_model=EmitterStrengthsResponse,
     responses=_RESPONSES,
@@ -273,7 +272,6 @@ async def box_strengths(
 
 @router.post(
     "/harmonic/strengths",
-    operation_id="emitters-harmonic-strengths",
     summary="Strengths of a harmonic-oscillator medium (analytic moments, exact sum rules)",
     response_model=EmitterStrengthsResponse,
     responses=_RESPONSES,
@@ -319,7 +317,6 @@ def _complex(parts: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 @router.post(
     "/custom/strengths",
-    operation_id="emitters-custom-strengths",
     summary="Strengths from user-given transition moments (App. B, B40-B61)",
     response_model=EmitterStrengthsResponse,
     responses=_RESPONSES,

@@ -64,13 +64,13 @@ class PresetDetail(PresetSummary):
     )
 
 
-@router.get("/version", operation_id="meta-version", response_model=VersionInfo)
+@router.get("/version", response_model=VersionInfo)
 async def version() -> Any:
     """Package version and each model's version."""
     return json_response({"service": core.__version__, "models": model_versions()})
 
 
-@router.get("/presets", operation_id="meta-presets", response_model=list[PresetSummary])
+@router.get("/presets", response_model=list[PresetSummary])
 async def presets() -> Any:
     """Ready request bodies that reproduce the papers' figures."""
     return json_response(
@@ -83,7 +83,6 @@ async def presets() -> Any:
 
 @router.get(
     "/presets/{name}",
-    operation_id="meta-preset",
     response_model=PresetDetail,
     responses={404: PROBLEM_RESPONSES[422] | {"description": "No such preset."}},
 )

@@ -354,7 +354,6 @@ def _constants_payload(
 
 @router.post(
     "/material-constants",
-    operation_id="molecular-material-constants",
     summary="Table-1 tensors and material constants A, T, U, X in three definitions",
     response_model=MaterialConstantsResponse,
     responses=_RESPONSES,
@@ -448,7 +447,6 @@ def _index_payload(
 
 @router.post(
     "/refractive-index",
-    operation_id="molecular-refractive-index",
     summary="Refractive indices from the wave equation (57) for each definition",
     response_model=RefractiveIndexResponse,
     responses=_RESPONSES,

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from scipy import constants as sc
 
 from app.errors import PROBLEM_RESPONSES
-from app.routers.oscillator import build_medium
+from app.media import build_medium
 from app.schemas.chiral import ComplexInput
 from app.schemas.optics import (
     ConstantMediumKind,
@@ -253,7 +253,6 @@ def reflectance_payload(body: ReflectanceRequest, settings: Settings) -> Compute
 
 @router.post(
     "/reflectance",
-    operation_id="optics-reflectance",
     summary="Reflectance and transmittance of an interface or a multilayer stack (s and p)",
     response_model=ReflectanceResponse,
     responses=_RESPONSES,
@@ -517,7 +516,6 @@ def dispersion_payload(body: DispersionRequest, settings: Settings) -> ComputeRe
 
 @router.post(
     "/dispersion",
-    operation_id="optics-dispersion",
     summary="Polariton dispersion: k(w) on a frequency grid and all branches w_j(k) on a k grid",
     response_model=DispersionResponse,
     responses=_RESPONSES,

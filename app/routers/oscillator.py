@@ -11,62 +11,20 @@ from fastapi.responses import Response
 from scipy import constants as sc
 
 from app.errors import PROBLEM_RESPONSES
+from app.media import build_medium, grid_in_medium_units
 from app.schemas.common import FrequencyGrid
 from app.schemas.oscillator import (
-    OscillatorMediumSpec,
     OscillatorResponse,
     OscillatorResponseRequest,
 )
 from app.service import ComputeResult, FormatQuery, ServiceDep, carray, cscalar
-from app.settings import Settings
 from core import oscillators as osc
 from core.causality import negative_intervals
-from core.errors import InvalidInput, LimitExceeded
+from core.errors import InvalidInput
 from core.optics import impedance, normal_reflectance, refractive_index
-from core.units import from_angular, is_physical, linear_scale, to_angular
+from core.units import is_physical, linear_scale
 
 router = APIRouter(prefix="/v1/oscillator", tags=["oscillator"])
-
-
-def build_medium(
-    spec: OscillatorMediumSpec, settings: Settings, field: tuple[str | int, ...] = ()
-) -> osc.OscillatorMedium:
-    """The core medium of a validated spec, after the size limit (413 naming max_transitions)."""
-    n = len(spec.transitions)
-    if n > settings.max_transitions:
-        raise LimitExceeded(
-            f"{n} transitions; the limit is {settings.max_transitions}",
-            limit_name="max_transitions",
-            limit=settings.max_transitions,
-            requested=n,
-            field=(*field, "transitions"),
-            fix="merge or drop weak transitions",
-        )
-    return osc.OscillatorMedium.from_transitions([t.model_dump() for t in spec.transitions])
-
-
-def grid_in_medium_units(
-    grid: FrequencyGrid, medium_unit: str, field: tuple[str | int, ...] = ("frequencies",)
-) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
-    """Grid points converted to the medium's unit, and the inverse map (medium unit -> grid unit).
-
-    The dimensionless ``model`` unit has no SI scale, so it combines only with itself.
-    """
-    if is_physical(grid.unit) != is_physical(medium_unit):
-        raise InvalidInput(
-            f"the grid is in '{grid.unit}' but the transitions are in '{medium_unit}': the model unit "
-            "has no SI scale",
-            field=(*field, "unit"),
-            fix="use 'model' for both, or physical units for both",
-        )
-    pts = grid.points()
-    scale = linear_scale(medium_unit)
-    w = to_angular(pts, grid.unit) / scale
-
-    def back(x: np.ndarray) -> np.ndarray:
-        return from_angular(np.asarray(x) * scale, grid.unit)
-
-    return w, back
 
 
 def oscillator_payload(
@@ -230,7 +188,6 @@ def oscillator_checks(
 
 @router.post(
     "/response",
-    operation_id="oscillator-response",
     summary="eps, mu, chi, n, Z, R of a multipole oscillator medium",
     response_model=OscillatorResponse,
     responses={
@@ -239,7 +196,7 @@ def oscillator_checks(
         304: {"description": "Not modified (ETag)."},
     },
 )
-async def oscillator_response(
+async def response(
     body: OscillatorResponseRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
 ) -> Response:
     """Westerberg & Barnett's multipole oscillator medium (eqs 20-26) on a frequency grid.

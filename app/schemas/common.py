@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
 from app.settings import Settings
+from core.checks import CheckKind
 from core.errors import InvalidInput, LimitExceeded
 from core.units import FrequencyUnit
 
@@ -114,6 +115,31 @@ class ComplexNumber(BaseModel):
     imag: float
 
 
+class CheckModel(BaseModel):
+    """One physics check of ``meta.checks`` (core.checks.Check): the verdict on one statement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: bool | None = Field(
+        description="true: the statement holds; false: it fails; null: no verdict applies "
+        "(a value, or a statement that could not be tested here: see `explanation`)."
+    )
+    kind: CheckKind = Field(
+        description="`bound`: the verdict is a proof within the tolerance; `indicative`: it rests "
+        "on an estimate (grid sampling, error estimate, truncated reference); `value`: numbers "
+        "only, no verdict."
+    )
+    value: float | None = Field(default=None, description="The number the verdict is about.")
+    tolerance: float | None = Field(
+        default=None, description="The tolerance `value` is judged against (see `equation`)."
+    )
+    equation: str = Field(description="The statement tested, with the paper and equation number.")
+    explanation: str = Field(description="What a failing verdict means, in plain language.")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="The other numbers behind the verdict."
+    )
+
+
 class ResponseMeta(BaseModel):
     """Provenance and trust information carried by every computation response."""
 
@@ -126,10 +152,9 @@ class ResponseMeta(BaseModel):
         default_factory=dict, description="Unit of each returned quantity."
     )
     warnings: list[str] = Field(default_factory=list, description="Numerical warnings, as values.")
-    checks: dict[str, Any] = Field(
+    checks: dict[str, CheckModel] = Field(
         default_factory=dict,
-        description="Physics checks that apply: each with a boolean `verdict` where one applies "
-        "and the numbers behind it.",
+        description="Physics checks that apply, one per physical statement, by name.",
     )
 
 

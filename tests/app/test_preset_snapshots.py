@@ -1,0 +1,210 @@
+"""Every preset body: its answer is what it was before the checks moved into core reports, and it
+validates against its endpoint's response model.
+
+The snapshot (tests/app/snapshots/presets.json.gz, written by tests/app/snapshot_presets.py before
+the refactor) is compared number by number: every number of the old answer must be in the new one
+at the same place, equal to 1e-12 relative. Places may move in only two ways, both listed here:
+
+* the numbers behind a check moved into the check's ``details`` object (``meta.checks.X.k`` ->
+  ``meta.checks.X.details.k``);
+* a duplicated or contradictory check was merged into another (:data:`MERGED`), or renamed
+  (:data:`RENAMED`); each entry says why.
+
+Text (equations, explanations, warnings) may change; every old unit must still be there.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from app.main import create_app
+from app.settings import Settings
+from tests.app.conftest import running_client
+from tests.app.snapshot_presets import SNAPSHOT, VOLATILE_META, preset_bodies
+
+RTOL = 1e-12
+
+#: Old ``meta.checks`` entries merged into another check: old name -> (new name, why). The old
+#: entry's numbers are not compared (the merged check carries its own, tested in its domain).
+MERGED: dict[str, tuple[str, str]] = {}
+
+#: Old check name -> new name (same statement, same numbers, one name across endpoints).
+RENAMED: dict[str, str] = {}
+
+
+def _load() -> dict[str, Any]:
+    with gzip.open(SNAPSHOT, "rt", encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+CASES = preset_bodies()
+
+
+def _close(a: float, b: float, scale: float) -> bool:
+    return abs(a - b) <= RTOL * max(abs(a), abs(b), scale) or a == b
+
+
+def _scale(x: Any) -> float:
+    """Magnitude of the largest number in ``x`` (an array's entries are judged against it, so a
+    value that cancels to ~0 in a long array is not held to 1e-12 of itself)."""
+    if isinstance(x, bool) or x is None:
+        return 0.0
+    if isinstance(x, int | float):
+        return abs(float(x)) if math.isfinite(x) else 0.0
+    if isinstance(x, list):
+        return max((_scale(v) for v in x), default=0.0)
+    if isinstance(x, dict):
+        return max((_scale(v) for v in x.values()), default=0.0)
+    return 0.0
+
+
+def compare(old: Any, new: Any, path: str, errors: list[str], scale: float = 0.0) -> None:
+    """Append to ``errors`` every number, bool or data string of ``old`` missing or different in
+    ``new``."""
+    if isinstance(old, dict):
+        if not isinstance(new, dict):
+            errors.append(f"{path}: was an object, now {type(new).__name__}")
+            return
+        s = max(scale, _scale(old)) if set(old) == {"real", "imag"} else scale
+        for k, v in old.items():
+            if k not in new:
+                errors.append(f"{path}/{k}: missing")
+                continue
+            compare(v, new[k], f"{path}/{k}", errors, s)
+    elif isinstance(old, list):
+        if not isinstance(new, list) or len(new) != len(old):
+            errors.append(f"{path}: list length {len(old)} -> {_len(new)}")
+            return
+        s = max(scale, _scale(old))
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            compare(a, b, f"{path}/{i}", errors, s)
+    elif isinstance(old, bool) or old is None or isinstance(old, str):
+        if old != new:
+            errors.append(f"{path}: {old!r} -> {new!r}")
+    elif isinstance(old, int | float):
+        if isinstance(new, bool) or not isinstance(new, int | float):
+            errors.append(f"{path}: {old!r} -> {new!r}")
+        elif not _close(float(old), float(new), scale):
+            errors.append(f"{path}: {old!r} -> {new!r}")
+
+
+def _len(x: Any) -> Any:
+    return len(x) if isinstance(x, list) else type(x).__name__
+
+
+def compare_answer(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Differences between an old and a new answer, under the rules of the module docstring."""
+    errors: list[str] = []
+    old_meta, new_meta = dict(old["meta"]), dict(new["meta"])
+    old_checks = old_meta.pop("checks", {})
+    new_checks = new_meta.get("checks", {})
+    for name, check in old_checks.items():
+        if name in MERGED:
+            if MERGED[name][0] not in new_checks:
+                errors.append(
+                    f"/meta/checks/{name}: merged into {MERGED[name][0]}, which is missing"
+                )
+            continue
+        new_name = RENAMED.get(name, name)
+        if new_name not in new_checks:
+            errors.append(f"/meta/checks/{name}: missing")
+            continue
+        nc = new_checks[new_name]
+        flat = {**nc.get("details", {}), **{k: v for k, v in nc.items() if k != "details"}}
+        for k, v in check.items():
+            if k == "equation" or isinstance(v, str):
+                continue  # texts may be improved
+            if k not in flat:
+                errors.append(f"/meta/checks/{name}/{k}: missing (not in the check or its details)")
+            else:
+                compare(v, flat[k], f"/meta/checks/{name}/{k}", errors)
+    old_meta.pop("warnings", None)
+    for k, unit in old_meta.pop("units", {}).items():
+        if new_meta.get("units", {}).get(k) != unit:
+            errors.append(f"/meta/units/{k}: {unit!r} -> {new_meta.get('units', {}).get(k)!r}")
+    for k in VOLATILE_META:
+        old_meta.pop(k, None)
+    old_meta.pop("parameter_hash", None)  # the key may change with a model version
+    old_meta.pop("model_version", None)
+    compare(old_meta, new_meta, "/meta", errors)
+    old_data = {k: v for k, v in old.items() if k != "meta"}
+    new_data = {k: v for k, v in new.items() if k != "meta"}
+    compare(old_data, new_data, "", errors)
+    return errors
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> dict[str, Any]:
+    return _load()
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[str, dict[str, Any]]:
+    """Today's answer to every preset body (one app, computed once for both tests)."""
+    import asyncio
+
+    async def collect() -> dict[str, dict[str, Any]]:
+        out = {}
+        async with running_client(Settings(redis_url=None, compute_timeout_s=600)) as c:
+            for case, endpoint, body in CASES:
+                r = await c.post(endpoint, json=body)
+                assert r.status_code == 200, (case, r.status_code, r.text[:400])
+                out[case] = r.json()
+        return out
+
+    return asyncio.run(collect())
+
+
+def test_the_snapshot_covers_every_preset_body(snapshot: dict[str, Any]) -> None:
+    assert sorted(snapshot) == sorted(case for case, _, _ in CASES)
+
+
+@pytest.mark.parametrize("case", [c for c, _, _ in CASES])
+def test_preset_answer_matches_the_snapshot_to_1e12(
+    case: str, snapshot: dict[str, Any], answers: dict[str, dict[str, Any]]
+) -> None:
+    errors = compare_answer(snapshot[case]["response"], answers[case])
+    assert not errors, f"{len(errors)} differences, first: " + "; ".join(errors[:8])
+
+
+def _response_models() -> dict[str, type[BaseModel]]:
+    app = create_app(Settings(redis_url=None))
+    out = {}
+    for r in app.routes:
+        if isinstance(r, APIRoute) and "POST" in r.methods and r.response_model is not None:
+            out[r.path] = r.response_model
+    return out
+
+
+@pytest.mark.parametrize("case", [c for c, _, _ in CASES])
+def test_preset_answer_validates_against_its_response_model(
+    case: str, answers: dict[str, dict[str, Any]]
+) -> None:
+    endpoint = next(e for c, e, _ in CASES if c == case)
+    model = _response_models()[endpoint]
+    model.model_validate(answers[case])
+    checks = answers[case]["meta"]["checks"]
+    assert checks, "a computation answer carries its checks"
+
+
+def test_comparison_catches_a_changed_number_and_a_lost_check() -> None:
+    old = {"meta": {"checks": {"a": {"verdict": True, "value": 1.0}}}, "x": [1.0, 2.0]}
+    same = {
+        "meta": {"checks": {"a": {"verdict": True, "details": {"value": 1.0 + 1e-15}}}},
+        "x": [1.0, 2.0],
+    }
+    assert compare_answer(old, same) == []
+    moved = {"meta": {"checks": {"a": {"verdict": True, "value": 1.0}}}, "x": [1.0, 2.0 + 1e-9]}
+    assert compare_answer(old, moved) == ["/x/1: 2.0 -> 2.000000001"]
+    lost = {"meta": {"checks": {}}, "x": [1.0, 2.0]}
+    assert compare_answer(old, lost) == ["/meta/checks/a: missing"]
+    flipped = {"meta": {"checks": {"a": {"verdict": False, "value": 1.0}}}, "x": [1.0, 2.0]}
+    assert compare_answer(old, flipped) == ["/meta/checks/a/verdict: True -> False"]
