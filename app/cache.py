@@ -78,9 +78,17 @@ def _canonical(obj: Any) -> Any:
     raise TypeError(f"cannot canonicalise {type(obj).__name__}")
 
 
+#: Version of the stored answer's layout (meta.checks shape, data layout), part of every key: a
+#: deployment that changes the layout never serves an entry written in the old one.
+PAYLOAD_FORMAT = 2  # 2: typed checks from core reports (verdict, kind, details)
+
+
 def cache_key(model: str, version: str, params: Any) -> str:
-    """Hex sha256 of the canonical (model, version, params). Stable across processes and hosts."""
-    blob = orjson.dumps([model, version, _canonical(params)], option=orjson.OPT_SORT_KEYS)
+    """Hex sha256 of the canonical (payload format, model, version, params). Stable across
+    processes and hosts."""
+    blob = orjson.dumps(
+        [PAYLOAD_FORMAT, model, version, _canonical(params)], option=orjson.OPT_SORT_KEYS
+    )
     return hashlib.sha256(blob).hexdigest()
 
 

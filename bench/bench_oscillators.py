@@ -7,7 +7,7 @@ Times, per (frequency x transition) pair:
 - numpy:     core's chunked numpy path (backend="numpy"), temporaries bounded by CHUNK_BYTES;
 - core:      core.oscillators.evaluate (the numba kernel, parallel over frequencies);
 - reference: a minimal compiled kernel of the same three sums written here (numba, real
-             arithmetic, prange), the yardstick the issue asks the core to be within 2x of.
+             arithmetic, prange), the yardstick: the core should be within 2x of it.
 Peak Python-tracked memory (tracemalloc) of the numpy path is reported too.
 Then the endpoint: a cache miss and a cache hit at 10^4 and 2 x 10^5 frequencies.
 """

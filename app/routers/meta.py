@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-import core
+import core.causality
+import core.chiral
+import core.crystal
+import core.emitters
+import core.molecular
+import core.optics
+import core.oscillators
 from app.errors import PROBLEM_RESPONSES
 from app.presets import all_presets
 from app.service import json_response
+from core import references
 
 router = APIRouter(prefix="/v1", tags=["meta"])
 
-#: Every model's (name, version), collected lazily from the core modules that define them.
-_MODEL_MODULES = (
-    "core.oscillators",
-    "core.causality",
-    "core.optics",
-    "core.chiral",
-    "core.emitters",
-    "core.molecular",
-    "core.crystal",
+#: The core modules that define models (``MODEL_NAME``/``MODEL_VERSION`` or ``MODEL_VERSIONS``).
+_MODEL_MODULES: tuple[ModuleType, ...] = (
+    core.oscillators,
+    core.causality,
+    core.optics,
+    core.chiral,
+    core.emitters,
+    core.molecular,
+    core.crystal,
 )
 
 
 def model_versions() -> dict[str, str]:
-    """``MODEL_NAME -> MODEL_VERSION`` of each core module that has them."""
-    import importlib
-
+    """``MODEL_NAME -> MODEL_VERSION`` of each core module that defines models."""
     out: dict[str, str] = {}
-    for name in _MODEL_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
+    for mod in _MODEL_MODULES:
         versions = getattr(mod, "MODEL_VERSIONS", None)
         if isinstance(versions, dict):
             out.update({str(k): str(v) for k, v in versions.items()})
@@ -47,6 +49,9 @@ def model_versions() -> dict[str, str]:
 class VersionInfo(BaseModel):
     service: str = Field(description="Package version.")
     models: dict[str, str] = Field(description="Each model's version (part of its cache keys).")
+    references: dict[str, str] = Field(
+        description="The papers the models implement: key -> authors, title, year and arXiv id."
+    )
 
 
 class PresetSummary(BaseModel):
@@ -67,7 +72,9 @@ class PresetDetail(PresetSummary):
 @router.get("/version", response_model=VersionInfo)
 async def version() -> Any:
     """Package version and each model's version."""
-    return json_response({"service": core.__version__, "models": model_versions()})
+    return json_response(
+        {"service": core.__version__, "models": model_versions(), "references": references.ALL}
+    )
 
 
 @router.get("/presets", response_model=list[PresetSummary])
