@@ -67,6 +67,8 @@ class Check:
     warning
         The warning text a failure produces (``None`` when the check passed); a report adds it to
         its warnings, so the two always agree.
+    name
+        The name of the spec that made it (the key under which reports list it).
     """
 
     verdict: bool | None
@@ -77,6 +79,7 @@ class Check:
     tolerance: float | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     warning: str | None = None
+    name: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in CHECK_KINDS:
@@ -146,6 +149,7 @@ class CheckSpec:
             tolerance=tol,
             details=details,
             warning=text,
+            name=self.name,
         )
 
     def value_only(self, value: float | None = None, **details: Any) -> Check:
@@ -260,15 +264,20 @@ class Report:
         return "\n".join(lines)
 
 
-def checks_of(*checks: tuple[str, Check] | Iterable[tuple[str, Check]]) -> dict[str, Check]:
-    """A name -> Check mapping that refuses a name twice (one verdict per statement)."""
+def checks_of(*items: Check | tuple[str, Check]) -> dict[str, Check]:
+    """A name -> Check mapping that refuses a name twice (one verdict per statement).
+
+    Each item is a :class:`Check` (keyed by the name of the spec that made it) or a
+    ``(name, check)`` pair.
+    """
     out: dict[str, Check] = {}
-    for item in checks:
-        pairs = [item] if isinstance(item, tuple) and isinstance(item[0], str) else item
-        for name, c in pairs:  # type: ignore[misc]
-            if name in out:
-                raise ValueError(f"check {name!r} given twice")
-            out[name] = c
+    for item in items:
+        name, c = (item.name, item) if isinstance(item, Check) else item
+        if not name:
+            raise ValueError("a check without a name: give (name, check)")
+        if name in out:
+            raise ValueError(f"check {name!r} given twice")
+        out[name] = c
     return out
 
 
@@ -311,4 +320,4 @@ def _finite_array(a: NDArray[Any]) -> Any:
     ok = np.isfinite(a)
     if ok.all():
         return a
-    return np.where(ok, a, None).tolist()
+    return np.where(ok, a, np.array(None, dtype=object)).tolist()

@@ -53,7 +53,7 @@ def _imports(path: Path, *, top_level_only: bool = False) -> list[tuple[str, lis
     mod = _module_name(path)
     pkg = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
     nodes = tree.body if top_level_only else list(ast.walk(tree))
-    out = []
+    out: list[tuple[str, list[str]]] = []
     for node in nodes:
         if isinstance(node, ast.Import):
             out.extend((a.name, []) for a in node.names)
