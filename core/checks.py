@@ -32,7 +32,7 @@ arrays (the web layer serialises them without copying); non-finite floats become
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
