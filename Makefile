@@ -45,7 +45,7 @@ bench: $(VENV)/.installed-dev  ## run every benchmark in bench/ (figures go in b
 
 lock:  ## re-pin requirements*.lock from pyproject (run in a clean venv)
 	rm -rf /tmp/susc-lock && $(PYTHON) -m venv /tmp/susc-lock
-	/tmp/susc-lock/bin/pip install --quiet -e . && /tmp/susc-lock/bin/pip freeze --exclude-editable > requirements.lock
+	/tmp/susc-lock/bin/pip install --quiet -e '.[web]' && /tmp/susc-lock/bin/pip freeze --exclude-editable > requirements.lock
 	/tmp/susc-lock/bin/pip install --quiet -e '.[dev]' && /tmp/susc-lock/bin/pip freeze --exclude-editable | grep -vxFf requirements.lock > requirements-dev.lock
 
 clean:
