@@ -1,4 +1,4 @@
-"""Benchmark of core/causality.py (run: python bench/bench_causality.py; < 2 minutes).
+"""Benchmark of the core.causality package (run: python bench/bench_causality.py; < 2 minutes).
 
 Prints a Markdown table: wall time (best of a few runs) and max error against the closed form of
 a damped Lorentz line f = 1 / (1 - w^2 - 2 i w gamma) (gamma = 0.05), whose Re/Im pair is exact.

@@ -1,4 +1,4 @@
-"""Presets of the causality toolkit (Westerberg & Barnett, seed 000, eqs 7, 10, 23, 26)."""
+"""Presets of the causality toolkit (Westerberg & Barnett 2025, eqs 7, 10, 23, 26)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Causality toolkit: Kramers-Kronig, static-limit integrals, sum rules (seed 000, eqs 4-10, 20-26)."""
+"""Causality toolkit: Kramers-Kronig, static-limit integrals, sum rules (Westerberg & Barnett
+2025, eqs 4-10, 20-26). Thin: parse (JSON or CSV) -> :mod:`core.causality` report -> respond."""
 
 from __future__ import annotations
 
@@ -22,16 +23,11 @@ from app.schemas.causality import (
 )
 from app.schemas.oscillator import OscillatorResponseRequest
 from app.service import ComputeResult, FormatQuery, ServiceDep
-from app.settings import Settings
 from core import causality as ca
-from core.errors import ConvergenceError, InvalidInput
-from core.oscillators import evaluate
-from core.units import FrequencyUnit, from_angular, to_angular
+from core.errors import InvalidInput
+from core.units import FrequencyUnit
 
 router = APIRouter(prefix="/v1/causality", tags=["causality"])
-
-KK_MODEL = "causality-kramers-kronig"
-OSC_MODEL = "causality-oscillator"
 
 #: CSV column names (lower case) accepted for each role; quantity-specific names also set the quantity.
 FREQ_COLUMNS = ("frequency", "frequencies", "omega", "w", "energy", "wavenumber", "wavelength")
@@ -46,9 +42,6 @@ QUANTITY_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mu": (("mu_real", "mu1", "re_mu"), ("mu_imag", "mu2", "im_mu")),
     "refractive_index": (("n", "n_real", "refractive_index_real"), ("k", "kappa", "n_imag")),
 }
-
-#: Internal-grid budget of the oscillator check (points per line are reduced to stay within it).
-OSC_GRID_BUDGET = 400_000
 
 CSV_EXAMPLE = "frequency,eps1,eps2\n0.0,3.0,0.0\n0.1,3.02,0.004\n"
 
@@ -240,274 +233,6 @@ class _UnsupportedMedia(Exception):
         self.ctype = ctype
 
 
-# ---------------------------------------------------------------------------------------------
-# Kramers-Kronig on tabulated data
-# ---------------------------------------------------------------------------------------------
-
-
-def _to_working(
-    req: KramersKronigRequest, roles: dict[str, str]
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Frequencies in a linear unit (nm converted to rad/s), and the permutation back (or None)."""
-    x = np.asarray(req.frequencies, dtype=np.float64)
-    if req.unit != "nm":
-        return x, None
-    fname = roles.get("frequencies", "frequencies")
-    if np.any(x <= 0):
-        i = int(np.argmax(x <= 0))
-        raise InvalidInput("wavelengths must be > 0", field=(fname, i))
-    d = np.diff(x)
-    if x.shape[0] > 1 and not (np.all(d > 0) or np.all(d < 0)):
-        bad = (
-            int(np.argmax(d == 0))
-            if np.any(d == 0)
-            else int(np.argmax(np.sign(d) != np.sign(d[0])))
-        )
-        raise InvalidInput(
-            "wavelengths must be strictly monotonic (no repeats)",
-            field=(fname, bad + 1),
-            fix="sort the rows and remove duplicates",
-        )
-    w = to_angular(x, "nm")
-    if w.shape[0] > 1 and w[1] < w[0]:
-        perm = np.arange(w.shape[0])[::-1]
-        return w[perm], perm
-    return w, None
-
-
-def _band_list(
-    bands: tuple[ca.NegativeBand, ...], unit: str, field_back: Any
-) -> list[dict[str, float]]:
-    out = []
-    for b in bands:
-        lo, hi = sorted(float(v) for v in field_back(np.array([b.lo, b.hi])))
-        out.append({"start": lo, "stop": hi, "contribution": b.contribution})
-    return out
-
-
-def _static_payload(
-    st: ca.StaticLimitIntegral, finf: float, back: Any, unit: str
-) -> dict[str, Any]:
-    return {
-        "value": st.value,
-        "positive": st.positive,
-        "negative": st.negative,
-        "tail": st.tail,
-        "error_estimate": st.error_estimate,
-        "implied_static_value": finf + st.value,
-        "negative_bands": _band_list(st.bands, unit, back),
-    }
-
-
-def _finite(name: str, a: np.ndarray) -> np.ndarray:
-    if not np.all(np.isfinite(a)):
-        raise ConvergenceError(
-            f"{name} came out non-finite", field=(), fix="check the data for extreme values"
-        )
-    return a
-
-
-def kk_payload(
-    req: KramersKronigRequest, roles: dict[str, str], settings: Settings, warnings: list[str]
-) -> ComputeResult:
-    """Arrays and checks of ``/v1/causality/kramers-kronig``."""
-    w, perm = _to_working(req, roles)
-    fname = roles.get("frequencies", "frequencies")
-    cols = [
-        (roles.get(k, k), getattr(req, k)) for k in ("real", "imag") if getattr(req, k) is not None
-    ]
-    w, arrays = ca.check_grid(w, *cols, max_points=settings.max_kk_points, freq_name=fname)
-    if perm is not None:
-        arrays = [a[perm] for a in arrays]
-    parts = dict(
-        zip([k for k in ("real", "imag") if getattr(req, k) is not None], arrays, strict=True)
-    )
-    finf = (
-        ca.HIGH_FREQUENCY_VALUE[req.quantity]
-        if req.high_frequency_value is None
-        else float(req.high_frequency_value)
-    )
-    unit = req.unit
-    if perm is None:
-
-        def back(x: np.ndarray) -> np.ndarray:
-            return np.asarray(x, dtype=np.float64)
-
-        def user(a: np.ndarray) -> np.ndarray:
-            return a
-    else:
-
-        def back(x: np.ndarray) -> np.ndarray:
-            return np.asarray(from_angular(np.asarray(x), "nm"))
-
-        def user(a: np.ndarray) -> np.ndarray:
-            return a[perm]  # perm is its own inverse (a reversal)
-
-    both = len(parts) == 2
-    anchor_w: float | None = None
-    if req.anchor is not None:
-        anchor_w = (
-            float(to_angular(np.array([req.anchor.frequency]), "nm")[0])
-            if unit == "nm"
-            else float(req.anchor.frequency)
-        )
-        if both and req.anchor.value is not None:
-            raise InvalidInput(
-                "with both parts given, the anchor value is taken from the data",
-                field=("anchor", "value"),
-                fix="leave out anchor.value (or send one part only)",
-            )
-        if not both and req.anchor.value is None:
-            raise InvalidInput(
-                "anchor.value is needed: the known value of the reconstructed part at w_a",
-                field=("anchor", "value"),
-                fix="give the value, or drop the anchor",
-            )
-
-    amps = [float(np.abs(parts["real"] - finf).max())] if "real" in parts else []
-    amps += [float(np.abs(parts["imag"]).max())] if "imag" in parts else []
-    scale = max(*amps, 1e-300)
-    data: dict[str, Any] = {"frequencies": np.asarray(req.frequencies, dtype=np.float64)}
-    for k, a in parts.items():
-        data[k] = user(a)
-    checks: dict[str, Any] = {}
-    kk_check: dict[str, Any] = {"rtol": req.rtol, "scale": scale, "high_frequency_value": finf}
-    verdicts: list[bool] = []
-
-    for src, direction, out in (("imag", "re_from_im", "real"), ("real", "im_from_re", "imag")):
-        if src not in parts:
-            continue
-        anchor = None
-        if anchor_w is not None:
-            val = req.anchor.value if not both else float(np.interp(anchor_w, w, parts[out]))  # type: ignore[union-attr]
-            anchor = (anchor_w, float(val))  # type: ignore[arg-type]
-        res = ca.kramers_kronig(
-            w,
-            parts[src],
-            direction=direction,  # type: ignore[arg-type]
-            high_frequency_value=finf,
-            tail=req.tail,
-            anchor=anchor,
-            method=req.method,
-            max_points=settings.max_kk_points,
-            values_name=roles.get(src, src),
-        )
-        data[f"{out}_kk"] = user(_finite(f"{out}_kk", res.values))
-        data[f"{out}_kk_tail"] = user(res.tail_part)
-        data[f"{out}_kk_error_estimate"] = user(res.error_estimate)
-        entry: dict[str, Any] = {
-            "method": res.method,
-            "max_tail_contribution": float(np.abs(res.tail_part).max()),
-            "max_truncation_estimate": float(res.truncation_estimate.max()),
-            "max_discretisation_estimate": float(res.discretisation_estimate.max()),
-            "tail": {
-                "model": res.tail.model,
-                "powers": list(res.tail.powers),
-                "coefficients_at_w_max": list(res.tail.coeffs),
-                "fit_window": sorted(float(v) for v in back(np.array(res.tail.window))),
-            },
-            "low_frequency_extension": res.low_frequency_extension,
-        }
-        if res.anchor is not None:
-            entry["anchor"] = {"frequency": req.anchor.frequency, "value": res.anchor[1]}  # type: ignore[union-attr]
-        big_tail = entry["max_tail_contribution"] > req.rtol * scale
-        if big_tail:
-            warnings.append(
-                f"the tail beyond the last frequency contributes up to "
-                f"{entry['max_tail_contribution']:.3g} to {out}_kk (tail model '{res.tail.model}'); "
-                "a spectrum extending further would need less of it"
-            )
-        if both:
-            d = ca.discrepancy(res, parts[out], scale, req.rtol)
-            data[f"{out}_discrepancy"] = user(d.discrepancy)
-            data[f"{out}_tolerance"] = user(d.tolerance)
-            worst = float(back(np.array([d.worst_frequency]))[0])
-            entry.update(
-                {
-                    "verdict": d.consistent,
-                    "max_discrepancy": d.max_discrepancy,
-                    "worst_frequency": worst,
-                }
-            )
-            verdicts.append(d.consistent)
-            if not d.consistent:
-                warnings.append(
-                    f"{out} reconstructed from {src} misses the given {out} by "
-                    f"{d.max_discrepancy:.3g} at {worst:.6g} {unit}, beyond the tolerance "
-                    f"({req.rtol:g} x {scale:.3g} plus the truncation and discretisation "
-                    f"estimates): the pair is not causal with f_inf = {finf:g}"
-                    + (
-                        " (a constant offset means the high-frequency value is wrong)"
-                        if out == "real"
-                        else ""
-                    )
-                    + ", or the spectrum is missing structure the estimates cannot see"
-                )
-        kk_check[out] = entry
-    if both:
-        kk_check["verdict"] = all(verdicts)
-    checks["kramers_kronig"] = kk_check
-
-    if "imag" in parts:
-        st = ca.static_limit_integral(
-            w, parts["imag"], tail=req.tail, values_name=roles.get("imag", "imag")
-        )
-        data["static_limit"] = _static_payload(st, finf, back, unit)
-        checks["static_limit"] = {
-            "equation": "W&B eq 7 (eq 10 for mu): f(0) - f_inf = (2/pi) int Im f / w",
-            "value": st.value,
-            "implied_static_value": finf + st.value,
-            "error_estimate": st.error_estimate,
-        }
-        if "real" in parts and w[0] == 0.0:
-            given0 = float(parts["real"][0])
-            checks["static_limit"]["given_static_value"] = given0
-            checks["static_limit"]["verdict"] = bool(
-                abs(finf + st.value - given0) <= req.rtol * scale + st.error_estimate
-            )
-        if req.quantity == "chi":
-            checks["static_limit"]["diamagnetic"] = bool(st.value + finf < 0)
-        if req.quantity == "epsilon":
-            fs = ca.f_sum_rule(w, parts["imag"], values_name=roles.get("imag", "imag"))
-            fs_unit = "(rad/s)^2" if unit == "nm" else f"({unit})^2"
-            data["f_sum"] = {
-                "value": fs.value,
-                "expected": None,
-                "error_estimate": fs.error_estimate,
-                "tail": fs.tail,
-                "unit": fs_unit,
-                "note": fs.note,
-            }
-            checks["f_sum"] = {
-                "equation": "int_0^inf w Im eps dw = (pi/2) w_p^2",
-                "value": fs.value,
-                "effective_plasma_frequency": fs.extra["effective_plasma_frequency"],
-                "unit": fs_unit,
-            }
-            if fs.note:
-                warnings.append(fs.note)
-        ints = ca.negative_intervals(w, parts["imag"])
-        neg = [
-            dict(zip(("start", "stop"), sorted(float(v) for v in back(np.array(iv))), strict=True))
-            for iv in ints
-        ]
-        sign: dict[str, Any] = {"negative_imag_intervals": neg}
-        if req.quantity in ("epsilon", "refractive_index"):
-            sign["verdict"] = not ints
-            if ints:
-                warnings.append(
-                    f"Im {req.quantity} < 0 on {len(ints)} interval(s): gain, not a passive medium"
-                )
-        else:
-            sign["note"] = (
-                "Im chi and Im mu may be negative in a passive medium (W&B section IV): "
-                "passivity needs Im(eps mu) >= 0"
-            )
-        checks["passivity"] = sign
-    units = {"frequencies": unit, "real": "1", "imag": "1"}
-    return {"checks": checks, "warnings": warnings, "units": units}, data
-
-
 @router.post(
     "/kramers-kronig",
     summary="Kramers-Kronig transforms, static-limit integral and f-sum of tabulated data",
@@ -598,12 +323,26 @@ async def kramers_kronig(
         ca.check_grid(req.frequencies, max_points=settings.max_kk_points, min_points=0)
 
     def compute() -> ComputeResult:
-        return kk_payload(req, roles, settings, list(warnings))
+        return ca.kramers_kronig_report(
+            req.frequencies,
+            req.real,
+            req.imag,
+            quantity=req.quantity,
+            unit=req.unit,
+            high_frequency_value=req.high_frequency_value,
+            tail=req.tail,
+            rtol=req.rtol,
+            method=req.method,
+            anchor=None if req.anchor is None else (req.anchor.frequency, req.anchor.value),
+            max_points=settings.max_kk_points,
+            names=roles,
+            notes=warnings,
+        )
 
     return await svc.respond(
         request,
-        model=KK_MODEL,
-        version=ca.MODEL_VERSIONS[KK_MODEL],
+        model=ca.KK_MODEL,
+        version=ca.MODEL_VERSIONS[ca.KK_MODEL],
         params={"request": req.model_dump(), "columns": roles},
         compute=compute,
         fmt=format,
@@ -613,17 +352,6 @@ async def kramers_kronig(
 # ---------------------------------------------------------------------------------------------
 # The oscillator medium
 # ---------------------------------------------------------------------------------------------
-
-
-def _rule(r: ca.SumRule) -> dict[str, Any]:
-    return {
-        "value": r.value,
-        "expected": r.expected,
-        "error_estimate": r.error_estimate,
-        "tail": r.tail,
-        "unit": r.unit,
-        "note": r.note,
-    }
 
 
 @router.post(
@@ -658,84 +386,20 @@ async def oscillator(
     w, back = grid_in_medium_units(body.frequencies, body.unit)
 
     def compute() -> ComputeResult:
-        per_width = float(min(16.0, max(1.0, OSC_GRID_BUDGET / (60.0 * medium.size))))
-        rep = ca.oscillator_causality(
-            medium, w, per_width=per_width, max_points=settings.max_kk_points
+        return ca.oscillator_causality_report(
+            medium,
+            w,
+            frequencies=body.frequencies.points(),
+            unit=body.frequencies.unit,
+            medium_unit=body.unit,
+            to_output=back,
+            max_points=settings.max_kk_points,
         )
-        data: dict[str, Any] = {"frequencies": body.frequencies.points()}
-        checks: dict[str, Any] = {}
-        statics: dict[str, Any] = {}
-        resp = evaluate(medium, w)
-        imag = {"chi": resp.chi.imag, "epsilon": resp.epsilon.imag, "mu": resp.mu.imag}
-        for name, chk in rep.checks.items():
-            data[f"{name}_real"] = chk.re_analytic
-            data[f"{name}_real_kk"] = chk.re_kk
-            data[f"{name}_imag"] = imag[name]
-            checks[name] = {
-                "verdict": chk.consistent,
-                "max_error": chk.max_error,
-                "scale": chk.scale,
-                "assumed_high_frequency_value": chk.assumed_high_frequency_value,
-                "model_high_frequency_value": chk.model_high_frequency_value + 0.0,
-                "static_integral": chk.static_integral.value,
-                "static_expected": chk.static_expected,
-            }
-            statics[name] = _static_payload(
-                chk.static_integral, chk.assumed_high_frequency_value, back, body.frequencies.unit
-            )
-        checks["sum_rule_residual"] = {
-            "verdict": rep.eq26_holds,
-            "value": rep.eq26_residual,
-            "scale": rep.eq26_scale,
-            "equation": "W&B eq 26",
-        }
-        rules = {k: _rule(r) for k, r in rep.sum_rules.items()}
-        for k, r in rep.sum_rules.items():
-            if r.expected is not None:
-                checks[k] = {
-                    "verdict": bool(
-                        abs(r.value - r.expected)
-                        <= 1e-3 * max(abs(r.expected), 1e-12) + r.error_estimate
-                    ),
-                    "value": r.value,
-                    "expected": r.expected,
-                    "error_estimate": r.error_estimate,
-                }
-        passivity: dict[str, Any] = {
-            "verdict": rep.passivity.passive,
-            "rule": "Im eps >= 0 and Im(eps mu) >= 0; Im mu < 0 is allowed (W&B section IV)",
-        }
-        for name in ("epsilon", "mu", "eps_mu"):
-            sr = rep.passivity.reports.get(name)
-            if sr is not None:
-                passivity[f"min_im_{name}"] = sr.min_imag
-                passivity[f"negative_im_{name}_intervals"] = [
-                    dict(
-                        zip(
-                            ("start", "stop"),
-                            sorted(float(v) for v in back(np.array(iv))),
-                            strict=True,
-                        )
-                    )
-                    for iv in sr.negative_intervals
-                ]
-        checks["passivity"] = passivity
-        data["static_limits"] = statics
-        data["sum_rules"] = rules
-        data["internal_points"] = rep.internal_points
-        warnings = list(rep.reasons)
-        if not rep.passivity.passive:
-            warnings.append(
-                "Im(eps mu) < 0 on part of the internal grid (meta.checks.passivity lists where): "
-                "the medium amplifies a propagating wave there"
-            )
-        units = {"frequencies": body.frequencies.unit, "transitions": body.unit}
-        return {"checks": checks, "warnings": warnings, "units": units}, data
 
     return await svc.respond(
         request,
-        model=OSC_MODEL,
-        version=ca.MODEL_VERSIONS[OSC_MODEL],
+        model=ca.OSC_MODEL,
+        version=ca.MODEL_VERSIONS[ca.OSC_MODEL],
         params=body.model_dump(),
         compute=compute,
         fmt=format,

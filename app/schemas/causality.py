@@ -1,4 +1,4 @@
-"""Schemas of the causality toolkit (seed 000, eqs 4-10 and 20-26).
+"""Schemas of the causality toolkit (Westerberg & Barnett 2025, eqs 4-10 and 20-26).
 
 ``POST /v1/causality/kramers-kronig`` (tabulated data, JSON or CSV) and
 ``POST /v1/causality/oscillator`` (the body of ``/v1/oscillator/response``).
@@ -100,22 +100,28 @@ class Band(BaseModel):
 class StaticLimitResult(BaseModel):
     """(2/pi) int_0^inf Im f(w)/w dw = f(0) - f_inf (eq 7; eq 10 for mu), split by sign of Im f."""
 
-    value: float
+    value: float = Field(description="(2/pi) int_0^inf Im f(w)/w dw [dimensionless].")
     positive: float = Field(description="From where Im f > 0 in the tabulated range.")
     negative: float = Field(description="From where Im f < 0 in the tabulated range.")
     tail: float = Field(description="From the tail model beyond the last frequency.")
     error_estimate: float = Field(description="Truncation + discretisation estimate.")
     implied_static_value: float = Field(description="f(0) = f_inf + value.")
-    negative_bands: list[Band]
+    negative_bands: list[Band] = Field(
+        description="Bands where Im f < 0 with their share of `value` (edges in the grid unit)."
+    )
 
 
 class SumRuleResult(BaseModel):
-    value: float
-    expected: float | None = None
-    error_estimate: float
-    tail: float
-    unit: str
-    note: str = ""
+    """A sum rule evaluated numerically, next to its closed form where one is known."""
+
+    value: float = Field(description="The integral, tail included [`unit`].")
+    expected: float | None = Field(
+        default=None, description="The closed form, or null when unknown [`unit`]."
+    )
+    error_estimate: float = Field(description="Truncation + discretisation estimate [`unit`].")
+    tail: float = Field(description="The tail model's share of `value` [`unit`].")
+    unit: str = Field(description="Unit of `value` (powers of the frequency unit, or 1).")
+    note: str = Field(default="", description="What the rule says, or a convergence caveat.")
 
 
 class KramersKronigResponse(BaseModel):
@@ -137,16 +143,24 @@ class KramersKronigResponse(BaseModel):
     imag_kk: list[float] | None = Field(
         default=None, description="Im f reconstructed from Re f (eq 5), when `real` is given."
     )
-    imag_kk_tail: list[float] | None = None
-    imag_kk_error_estimate: list[float] | None = None
+    imag_kk_tail: list[float] | None = Field(
+        default=None, description="The part of `imag_kk` that comes from the tail model."
+    )
+    imag_kk_error_estimate: list[float] | None = Field(
+        default=None, description="Truncation + discretisation estimate of `imag_kk`."
+    )
     real_discrepancy: list[float] | None = Field(
         default=None, description="|real_kk - real| (both parts given)."
     )
     imag_discrepancy: list[float] | None = Field(
         default=None, description="|imag_kk - imag| (both parts given)."
     )
-    real_tolerance: list[float] | None = None
-    imag_tolerance: list[float] | None = None
+    real_tolerance: list[float] | None = Field(
+        default=None, description="Pointwise tolerance `real_discrepancy` is judged against."
+    )
+    imag_tolerance: list[float] | None = Field(
+        default=None, description="Pointwise tolerance `imag_discrepancy` is judged against."
+    )
     static_limit: StaticLimitResult | None = Field(
         default=None, description="From `imag` (eq 7 / eq 10)."
     )
@@ -158,14 +172,31 @@ class KramersKronigResponse(BaseModel):
     model_config = {"json_schema_extra": {"x-csv": "?format=csv gives the arrays as columns"}}
 
 
-class QuantityCheckResult(BaseModel):
-    verdict: bool
-    max_error: float = Field(description="max |Re f (model) - Re f (KK)| on the grid.")
-    scale: float = Field(description="Response amplitude the tolerance multiplies.")
-    assumed_high_frequency_value: float
-    model_high_frequency_value: float
-    static_integral: float = Field(description="(2/pi) int Im f / w dw (eq 7 / eq 10).")
-    static_expected: float = Field(description="f(0) - f_inf(assumed) from the model (eq 22).")
+class OscillatorStaticLimits(BaseModel):
+    """The static-limit integrals of the oscillator medium, per quantity (eqs 7, 10)."""
+
+    chi: StaticLimitResult
+    epsilon: StaticLimitResult
+    mu: StaticLimitResult
+
+
+class OscillatorSumRules(BaseModel):
+    """The sum rules of the oscillator medium, with their closed-form expectations."""
+
+    f_sum: SumRuleResult = Field(description="int w Im eps dw = (pi/2) sum_e Delta_edip [w^2].")
+    chi_static_eq7: SumRuleResult = Field(
+        description="(2/pi) int Im chi / w = chi(0) (eq 7; needs eq 26) [dimensionless]."
+    )
+    mu_static_eq10: SumRuleResult = Field(
+        description="(2/pi) int Im mu / w = mu(0) - 1 (eq 10; needs eq 26) [dimensionless]."
+    )
+    chi_absorption: SumRuleResult = Field(
+        description="(2/pi) int Im chi / w = sum_e (Delta_mdip / w_eg^2 + Delta_quad - "
+        "Delta_dipoct): causality alone [dimensionless]."
+    )
+    chi_tail: SumRuleResult = Field(
+        description="lim w Im chi = 2 sum_e gamma_e (Delta_quad - Delta_dipoct) [w]."
+    )
 
 
 class OscillatorCausalityResponse(BaseModel):
@@ -175,18 +206,18 @@ class OscillatorCausalityResponse(BaseModel):
     frequencies: list[float] = Field(description="The grid, echoed in its unit and order.")
     chi_real: list[float] = Field(description="Re chi from eq 23.")
     chi_real_kk: list[float] = Field(description="Re chi from Im chi by eq 6 (chi_inf = 0).")
-    chi_imag: list[float]
-    epsilon_real: list[float]
+    chi_imag: list[float] = Field(description="Im chi from eq 23.")
+    epsilon_real: list[float] = Field(description="Re eps from eq 21.")
     epsilon_real_kk: list[float] = Field(description="eps_inf = 1.")
-    epsilon_imag: list[float]
-    mu_real: list[float]
+    epsilon_imag: list[float] = Field(description="Im eps from eq 21.")
+    mu_real: list[float] = Field(description="Re mu = Re 1/(1 - chi) (eqs 21, 23).")
     mu_real_kk: list[float] = Field(description="mu_inf = 1 (chi_m = mu - 1).")
-    mu_imag: list[float]
-    static_limits: dict[str, StaticLimitResult] = Field(
+    mu_imag: list[float] = Field(description="Im mu = Im 1/(1 - chi) (eqs 21, 23).")
+    static_limits: OscillatorStaticLimits = Field(
         description="Per quantity (chi, epsilon, mu); `implied_static_value` is f(0) implied by "
         "the absorption with the vacuum f_inf."
     )
-    sum_rules: dict[str, SumRuleResult]
+    sum_rules: OscillatorSumRules
     internal_points: int = Field(description="Points of the internal grid the integrals used.")
 
 

@@ -464,3 +464,113 @@ def test_static_limit_tail_carries_the_slow_one_over_w_decay_of_a_drude_conducti
     assert cut.tail == 0.0
     assert cut.value == pytest.approx(wp**2 / g - exact_tail, rel=1e-5)
     assert abs(cut.value - wp**2 / g) <= cut.error_estimate
+
+
+# --------------------------------------------------------------------------------------------
+# The typed reports (core.causality.report): each check holds on an analytic case and fails
+# on a case built to break it
+# --------------------------------------------------------------------------------------------
+
+
+def eps_lorentz(w: np.ndarray) -> np.ndarray:
+    """eps = 1 + 2 / (2.25 - w^2 - 0.2 i w): causal, passive, eps(0) = 1 + 2/2.25."""
+    return 1.0 + lorentz(w, 1.5, 0.1, 2.0)
+
+
+def test_kk_report_passes_a_causal_passive_pair_and_judges_its_static_limit() -> None:
+    w = np.linspace(0.0, 10.0, 2001)
+    e = eps_lorentz(w)
+    rep = ca.kramers_kronig_report(w, e.real, e.imag, quantity="epsilon")
+    assert list(rep.arrays)[:3] == ["frequencies", "real", "imag"]
+    assert rep.arrays["real_kk"].axis == "frequencies"
+    c = rep.checks
+    assert c["kramers_kronig"].verdict is True and c["kramers_kronig"].kind == "indicative"
+    assert c["kramers_kronig"].value is not None and c["kramers_kronig"].value < 1e-3 * 6.67
+    assert c["static_limit"].verdict is True
+    assert c["static_limit"].details["implied_static_value"] == pytest.approx(
+        1 + 2 / 2.25, rel=1e-4
+    )
+    assert c["passive"].verdict is True and c["passive"].details["negative_imag_intervals"] == []
+    assert c["f_sum"].verdict is None and c["f_sum"].kind == "value"
+    # (pi/2) w_p^2 with w_p^2 = 2 (the Lorentz strength)
+    assert c["f_sum"].value == pytest.approx(np.pi, rel=1e-2)
+    # Both parts on [0, 10]: Im eps reconstructed from Re eps leans on the tail beyond w = 10.
+    assert c["kk_tail"].verdict is False
+    assert any("tail beyond the last frequency" in m for m in rep.warnings)
+
+
+def test_kk_report_fails_an_offset_real_part_and_a_time_reversed_pair() -> None:
+    w = np.linspace(0.0, 10.0, 2001)
+    e = eps_lorentz(w)
+    off = ca.kramers_kronig_report(w, e.real + 0.05, e.imag, quantity="epsilon")
+    chk = off.checks["kramers_kronig"]
+    assert chk.verdict is False and chk.details["real"]["verdict"] is False
+    assert chk.details["real"]["max_discrepancy"] == pytest.approx(0.05, rel=0.05)
+    assert off.checks["static_limit"].verdict is False  # Re eps(0) no longer 1 + integral
+    assert any("high-frequency value" in m for m in off.warnings)
+    gain = ca.kramers_kronig_report(w, e.real, -e.imag, quantity="epsilon")
+    assert gain.checks["kramers_kronig"].verdict is False
+    assert gain.checks["passive"].verdict is False
+    assert gain.checks["passive"].warning in gain.warnings
+
+
+def test_kk_report_one_part_gives_no_consistency_verdict_and_chi_no_sign_verdict() -> None:
+    w = np.linspace(0.0, 10.0, 2001)
+    e = eps_lorentz(w)
+    one = ca.kramers_kronig_report(w, imag=e.imag, quantity="epsilon")
+    assert one.checks["kramers_kronig"].verdict is None
+    assert one.checks["kk_tail"].verdict is True  # Im eps ~ 1/w^3: little tail in Re eps
+    assert one.checks["static_limit"].verdict is None  # no Re eps(0) to compare with
+    # chi: Im chi < 0 is allowed in a passive medium (a diamagnet needs it, eq 7)
+    chi = ca.kramers_kronig_report(w, imag=-e.imag, quantity="chi")
+    assert chi.checks["passive"].verdict is None
+    assert chi.checks["passive"].details["negative_imag_intervals"]
+    assert chi.checks["static_limit"].details["diamagnetic"] is True
+    assert not chi.warnings
+
+
+def test_oscillator_report_fig2a_holds_every_rule_and_finds_the_gain_band() -> None:
+    rep = ca.oscillator_causality_report(fig2a(), np.linspace(0.0, 4.0, 201))
+    c = rep.checks
+    for name in ("chi", "epsilon", "mu", "f_sum", "chi_static_eq7", "mu_static_eq10"):
+        assert c[name].verdict is True, name
+    assert c["chi_absorption"].verdict is True and c["chi_tail"].verdict is True
+    assert c["sum_rule_26"].verdict is True and c["sum_rule_26"].kind == "bound"
+    assert c["chi_static_eq7"].value == pytest.approx(1.0 / 64.0 - 1.0, rel=1e-4)
+    # Im(eps mu) < 0 between the lines (eq 21; eq 25 only examines w = w_eg): not passive
+    pas = c["passive"]
+    assert pas.verdict is False
+    assert any(iv["start"] < 2.5 < iv["stop"] for iv in pas.details["non_passive_intervals"])
+    assert pas.details["min_im_epsilon"] >= 0
+    assert rep.warnings == (pas.warning,)
+    assert rep.results["internal_points"] > 201
+    assert list(rep.arrays)[:4] == ["frequencies", "chi_real", "chi_real_kk", "chi_imag"]
+
+
+def test_oscillator_report_single_electric_dipole_line_is_passive() -> None:
+    m = OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.1, "e_dip": 1.0}])
+    rep = ca.oscillator_causality_report(m, np.linspace(0.0, 3.0, 61))
+    assert rep.checks["passive"].verdict is True
+    assert rep.checks["epsilon"].verdict is True
+    assert rep.checks["f_sum"].value == pytest.approx(np.pi / 2, rel=1e-3)
+
+
+def test_oscillator_report_eq26_violated_fails_the_rules_that_need_it_and_says_why() -> None:
+    rep = ca.oscillator_causality_report(fig2a(dia3=8.0), np.linspace(0.0, 4.0, 201))
+    c = rep.checks
+    resid = 8.0 / 9.0 + 1.0 / 64.0 - 65.0 / 64.0
+    assert c["sum_rule_26"].verdict is False and c["sum_rule_26"].value == pytest.approx(resid)
+    assert c["chi"].verdict is False and c["mu"].verdict is False
+    assert c["chi"].details["model_high_frequency_value"] == pytest.approx(-resid)
+    assert c["chi_static_eq7"].verdict is False and c["mu_static_eq10"].verdict is False
+    # causality alone (no Delta_dia) and eps are untouched by eq 26
+    assert c["chi_absorption"].verdict is True and c["epsilon"].verdict is True
+    assert any("eq 26" in m and "mu(inf)" in m for m in rep.warnings)
+    assert set(rep.failed) == {
+        "chi",
+        "mu",
+        "sum_rule_26",
+        "chi_static_eq7",
+        "mu_static_eq10",
+        "passive",
+    }
