@@ -1,8 +1,9 @@
 """Request media and grids -> core objects: the one place the web layer builds them.
 
 Routers never construct core media themselves: an oscillator medium spec, a frequency grid in the
-request's unit and (for optics) a medium of any kind become core objects here, after the size
-limits of the settings (413 naming the limit).
+request's unit and a medium spec of any kind (:func:`build_optics_medium`: oscillator, constant,
+tabulated, magnetic-resonance) become core objects here, after the size limits of the settings
+(413 naming the limit).
 """
 
 from __future__ import annotations
@@ -11,11 +12,21 @@ from collections.abc import Callable
 
 import numpy as np
 
+from app.schemas.chiral import ComplexInput
 from app.schemas.common import FrequencyGrid
+from app.schemas.optics import (
+    ConstantMediumKind,
+    MagneticResonanceMediumKind,
+    MediumSpec,
+    OscillatorMediumKind,
+    TabulatedMediumKind,
+)
 from app.schemas.oscillator import OscillatorMediumSpec
 from app.settings import Settings
+from core import chiral as ch
 from core import oscillators as osc
-from core.errors import InvalidInput, LimitExceeded
+from core.errors import CoreError, InvalidInput, LimitExceeded
+from core.media import ConstantMedium, Medium, TabulatedMedium
 from core.units import from_angular, is_physical, linear_scale, to_angular
 
 
@@ -58,3 +69,174 @@ def grid_in_medium_units(
         return from_angular(np.asarray(x) * scale, grid.unit)
 
     return w, back
+
+
+# ---------------------------------------------------------------- optics media (every kind)
+
+
+def medium_unit(spec: MediumSpec) -> str | None:
+    """The frequency unit a medium spec is written in (None for a constant medium)."""
+    return None if isinstance(spec, ConstantMediumKind) else spec.unit
+
+
+def count_transitions(spec: MediumSpec) -> int:
+    """Transitions (oscillator) or resonances (magnetic resonance + background) of a spec."""
+    if isinstance(spec, OscillatorMediumKind):
+        return len(spec.transitions)
+    if isinstance(spec, MagneticResonanceMediumKind):
+        return 1 + len(spec.background)
+    return 0
+
+
+def _cx(v: float | ComplexInput) -> complex:
+    return complex(v.real, v.imag) if isinstance(v, ComplexInput) else complex(v)
+
+
+def build_optics_medium(
+    spec: MediumSpec, target: str, settings: Settings, field: tuple[str | int, ...]
+) -> Medium:
+    """The core medium (:class:`core.media.Medium`) of a validated medium spec of any kind
+    (oscillator, constant, tabulated, magnetic-resonance), its frequencies in ``target`` (a linear
+    unit: rad/s, model or the spec's own). Errors name the field under ``field``.
+
+    Raises InvalidInput when a model-unit medium meets a physical frame (or the reverse): the
+    model unit has no SI scale; LimitExceeded (413) for a table over ``max_grid_points``.
+    """
+    unit = medium_unit(spec)
+    if unit is not None and is_physical(unit) != is_physical(target):
+        raise InvalidInput(
+            f"the medium is in '{unit}' but the request works in "
+            f"{'physical' if is_physical(target) else 'model'} units: the model unit has no SI scale",
+            field=(*field, "unit"),
+            fix="use 'model' units everywhere, or physical units everywhere",
+        )
+    try:
+        if isinstance(spec, ConstantMediumKind):
+            return ConstantMedium(_cx(spec.eps), _cx(spec.mu))
+        assert unit is not None
+        if isinstance(spec, OscillatorMediumKind):
+            s = linear_scale(unit) / linear_scale(target)
+            return build_medium(spec, settings).scaled(s)  # type: ignore[arg-type]
+        if isinstance(spec, MagneticResonanceMediumKind):
+            s = linear_scale(unit) / linear_scale(target)
+            b = spec.b if spec.b is not None else ch.gaussian_strength(float(spec.four_pi_b or 0))
+            bg = spec.background
+            try:
+                mr = ch.MagneticResonanceMedium(
+                    eps_b=_cx(spec.eps_b),
+                    b=b,
+                    w0=spec.w0,
+                    gamma=spec.gamma,
+                    assignment=spec.assignment,
+                    line_shape=spec.line_shape,
+                    background_omega=tuple(o.omega for o in bg),
+                    background_gamma=tuple(o.gamma for o in bg),
+                    background_strength=tuple(o.strength for o in bg),
+                )
+            except InvalidInput as exc:
+                if exc.field == ("b",) and spec.b is None:
+                    exc.field = ("four_pi_b",)
+                raise
+            return mr.scaled(s)
+        if isinstance(spec, TabulatedMediumKind):
+            return _tabulated(spec, unit, target, settings)
+    except CoreError as exc:
+        exc.field = (*field, *exc.field)
+        raise exc from None
+    raise InvalidInput("unknown medium kind", field=(*field, "kind"))  # pragma: no cover
+
+
+def _tabulated(
+    spec: TabulatedMediumKind, unit: str, target: str, settings: Settings
+) -> TabulatedMedium:
+    n = len(spec.frequencies)
+    if n > settings.max_grid_points:
+        raise LimitExceeded(
+            f"the table has {n} rows; the limit is {settings.max_grid_points}",
+            limit_name="max_grid_points",
+            limit=settings.max_grid_points,
+            requested=n,
+            field=("frequencies",),
+            fix="thin the table",
+        )
+    f = to_angular(spec.frequencies, unit) / linear_scale(target)
+    order = np.argsort(f, kind="stable")
+    if spec.n is not None:
+        nk = np.asarray(spec.n) + 1j * np.asarray(spec.k)
+        eps, mu = nk * nk, np.ones(n, dtype=complex)
+    else:
+        assert spec.eps is not None
+        eps = np.asarray(spec.eps.real) + 1j * np.asarray(spec.eps.imag)
+        mu = (
+            np.asarray(spec.mu.real) + 1j * np.asarray(spec.mu.imag)
+            if spec.mu is not None
+            else np.ones(n, dtype=complex)
+        )
+    if np.any(np.diff(f[order]) <= 0):
+        raise InvalidInput(
+            "the table has two rows at the same frequency",
+            field=("frequencies",),
+            fix="drop duplicate rows",
+        )
+    return TabulatedMedium(f[order], eps[order], mu[order], spec.interpolation)
+
+
+# ---------------------------------------------------------------- Cho's media (core.chiral)
+# (appended by the chiral domain; these imports may move to the top of the module)
+from app.schemas.chiral import MagneticResonanceRequest, SingleSusceptibilityRequest  # noqa: E402
+
+
+def _limit_oscillators(n: int, settings: Settings, field: tuple[str | int, ...]) -> None:
+    if n > settings.max_transitions:
+        raise LimitExceeded(
+            f"{n} oscillators; the limit is {settings.max_transitions}",
+            limit_name="max_transitions",
+            limit=settings.max_transitions,
+            requested=n,
+            field=field,
+            fix="merge or drop weak resonances",
+        )
+
+
+def build_magnetic_resonance_medium(
+    body: MagneticResonanceRequest, settings: Settings
+) -> ch.MagneticResonanceMedium:
+    """The core medium of ``/v1/chiral/magnetic-resonance`` (after the 413 on max_transitions).
+
+    The strength is given as ``b`` (Gaussian) or ``four_pi_b`` (SI); an error about it names the
+    field the user gave.
+    """
+    _limit_oscillators(len(body.background), settings, ("background",))
+    b = body.b if body.b is not None else ch.gaussian_strength(float(body.four_pi_b or 0.0))
+    bg = body.background
+    try:
+        return ch.MagneticResonanceMedium(
+            eps_b=body.eps_b_complex(),
+            b=b,
+            w0=body.w0,
+            gamma=body.gamma,
+            assignment=body.assignment,
+            line_shape=body.line_shape,
+            background_omega=tuple(o.omega for o in bg),
+            background_gamma=tuple(o.gamma for o in bg),
+            background_strength=tuple(o.strength for o in bg),
+        )
+    except InvalidInput as exc:
+        if exc.field == ("b",) and body.b is None:
+            exc.field = ("four_pi_b",)  # the strength was given in its SI form
+        raise
+
+
+def build_chiral_medium(body: SingleSusceptibilityRequest, settings: Settings) -> ch.ChiralMedium:
+    """The core medium of ``/v1/chiral/single-susceptibility`` (after the 413 on
+    max_transitions)."""
+    _limit_oscillators(len(body.resonances), settings, ("resonances",))
+    res = body.resonances
+    return ch.ChiralMedium(
+        eps_inf=body.eps_inf_complex(),
+        omega=tuple(x.omega for x in res),
+        gamma=tuple(x.gamma for x in res),
+        e1=tuple(x.e1 for x in res),
+        mixed=tuple(x.mixed for x in res),
+        m1=tuple(x.m1 for x in res),
+    )

@@ -3,21 +3,21 @@
 Units and conventions
 ---------------------
 Natural units c = 1: k is in units of (frequency unit) / c, so for a medium in the model unit w_p
-(seed 000) k is in units of w_p / c; velocities are in units of c. Fields vary as exp(i k z - i w t),
+(Westerberg & Barnett) k is in units of w_p / c; velocities are in units of c. Fields vary as exp(i k z - i w t),
 so a causal, stable medium has every branch at Im w <= 0 for real k.
 
-Dispersion relation (seed 000, the relation under eq 9; written k^2 = c^2 w^2 n^2 there, a typo
+Dispersion relation (Westerberg & Barnett, the relation under eq 9; written k^2 = c^2 w^2 n^2 there, a typo
 for c^2 k^2 = w^2 n^2 = w^2 eps mu, which is the only dimensionally consistent form):
 
     G(w, k) = w^2 eps(w) - k^2 / mu(w) = 0.                                   (*)
 
 Writing it with 1/mu keeps every term a sum of simple fractions, because eps and 1/mu of the
-oscillator medium (seed 000 eq 21) share the M denominators D_e(w) = w_e^2 - w^2 - 2 i gamma_e w.
+oscillator medium (Westerberg & Barnett eq 21) share the M denominators D_e(w) = w_e^2 - w^2 - 2 i gamma_e w.
 Multiplying (*) once by prod_e D_e gives a polynomial of degree 2 M + 2 in w (2 from w^2 eps, 2 M
-from the denominators; the brief's 2 + 4 M would hold only if eps and 1/mu had different poles).
+from the denominators; a count of 2 + 4 M would hold only if eps and 1/mu had different poles).
 Transitions with identical (w_e, gamma_e) are merged and transitions that contribute no pole are
 dropped first, so the degree is 2 M_eff + 2 with no spurious roots. First-order poles
-beta_f / (W_f - w) (the rotating-wave magnetic resonance of seed 002 eqs 44-47) add one each.
+beta_f / (W_f - w) (the rotating-wave magnetic resonance of Cho eqs 44-47) add one each.
 
 Roots are the eigenvalues of a linearisation built from the pole-residue form, never from monomial
 coefficients (a degree-400 monomial basis loses all accuracy). With u the field amplitude,
@@ -49,7 +49,7 @@ Branches are followed across k by minimum-cost assignment (scipy ``linear_sum_as
 each k's roots to the previous k's roots advanced by their group velocity, w + v_g dk; steps where
 nearest neighbours are unambiguous skip the assignment.
 
-Sum rule (seed 000 eq 9): Re sum_j mu(w_j) v_p^j v_g^j = c^2, v_p = w_j / k, v_g = dw_j / dk, the sum
+Sum rule (Westerberg & Barnett eq 9): Re sum_j mu(w_j) v_p^j v_g^j = c^2, v_p = w_j / k, v_g = dw_j / dk, the sum
 over the polariton branches (one per +-w pair, Re w_j > 0). By implicit differentiation of (*),
 v_g = 2 k (1/mu) / G_w, so mu v_p v_g = 2 w_j / G_w(w_j): the residue of 2 w / G(w) at w_j. The sum
 of all residues equals minus the residue at infinity, 2 / eps_inf, and roots pair as (w, -w*)
@@ -60,7 +60,7 @@ adds is that the photon-like branch has v_p v_g -> c^2, i.e. eps mu -> 1. We rep
 its deviation from 1 / eps_inf, and the same sum with v_g from finite differences along the
 tracked branches (an independent check of the roots and of the tracking).
 
-Finding (seed 000, Fig. 2a parameters): with damping, a dipole-octopole or quadrupole term
+Finding (Westerberg & Barnett Fig. 2a parameters): with damping, a dipole-octopole or quadrupole term
 c_e w^2 / D_e of 1/mu tends to -c_e + 2 i gamma_e c_e / w, so Im mu ~ -2 sum_e gamma_e c_e / w
 decays more slowly than Im eps ~ 1/w^3 and Im(eps mu) < 0 on (2.12, 2.93) w_p and above 3.09 w_p
 (the paper calls Im(eps mu) "strictly positive"). On real k the branches that live there grow:
@@ -68,7 +68,7 @@ the photon-like one tends to w = k + i sum_e gamma_e c_e (0.182 w_p for Fig. 2a)
 (tests/core/test_dispersion.py) have every branch at Im w <= 0.
 
 References: M. Westerberg and S. M. Barnett, "Is there a conflict between causality and
-diamagnetism?" (2025), eqs 9, 21, 26; K. Cho (seed 002) eqs 44-47.
+diamagnetism?" (2025), eqs 9, 21, 26; K. Cho (2007) eqs 44-47.
 """
 
 from __future__ import annotations
@@ -80,7 +80,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
+from core import optics as opt
+from core.checks import CheckSpec, Report, Series, checks_of
 from core.errors import InvalidInput, LimitExceeded
+from core.media import Medium, RationalMedium
+from core.media import rational_constant as rational_constant
 from core.oscillators import OscillatorMedium
 
 FloatArray = NDArray[np.float64]
@@ -101,175 +105,32 @@ AUTO_EIG_MAX_DEGREE: Final = 64
 RESIDUAL_TOL: Final = 1e-10
 
 
-@dataclass(frozen=True)
-class RationalMedium:
-    """eps(w) and 1/mu(w) as sums of simple fractions with shared denominators.
-
-    eps(w) = eps_inf + sum_e a_e / D_e(w) + sum_f alpha_f / (W_f - w)
-    1/mu(w) = inv_mu_inf + sum_e (b_e + c_e w^2) / D_e(w) + sum_f beta_f / (W_f - w)
-    D_e(w) = w_e^2 - w^2 - 2 i gamma_e w.
-
-    Parameters
-    ----------
-    eps_inf, inv_mu_inf : complex
-        Constant parts (eps_inf != 0).
-    omega, gamma, a, b, c : (M,) float
-        Lorentz denominators and numerators; a, b in [w]^2, c dimensionless.
-    pole, alpha, beta : (F,) complex
-        First-order poles W_f (Im W_f <= 0 for a causal medium) and their residues in eps and 1/mu
-        (with the sign convention above: residue of eps at W_f is -alpha_f).
-    """
-
-    eps_inf: complex
-    inv_mu_inf: complex
-    omega: FloatArray
-    gamma: FloatArray
-    a: FloatArray
-    b: FloatArray
-    c: FloatArray
-    pole: ComplexArray
-    alpha: ComplexArray
-    beta: ComplexArray
-
-    @property
-    def n_lorentz(self) -> int:
-        return int(self.omega.shape[0])
-
-    @property
-    def n_first_order(self) -> int:
-        return int(self.pole.shape[0])
-
-    @property
-    def degree(self) -> int:
-        """Degree of prod_e D_e prod_f (W_f - w) G(w): the number of branches."""
-        return 2 + 2 * self.n_lorentz + self.n_first_order
-
-    @property
-    def lossless_even(self) -> bool:
-        """Only undamped Lorentz terms and real constants: a real problem in x = w^2."""
-        return (
-            self.n_first_order == 0
-            and bool(np.all(self.gamma == 0))
-            and complex(self.eps_inf).imag == 0
-            and complex(self.inv_mu_inf).imag == 0
-        )
-
-    def eps_inv_mu(self, w: ArrayLike) -> tuple[ComplexArray, ComplexArray]:
-        """eps(w) and 1/mu(w) at complex frequencies, shape of ``w`` (unchunked; small inputs)."""
-        z = np.asarray(w, dtype=np.complex128)[..., None]
-        d = (self.omega - z) * (self.omega + z) - 2j * z * self.gamma
-        f = self.pole - z
-        eps = self.eps_inf + np.sum(self.a / d, axis=-1) + np.sum(self.alpha / f, axis=-1)
-        inv_mu = (
-            self.inv_mu_inf
-            + np.sum((self.b + self.c * z * z) / d, axis=-1)
-            + np.sum(self.beta / f, axis=-1)
-        )
-        return eps, inv_mu
-
-
 def _arr(x: ArrayLike, dtype: Any = np.float64) -> NDArray[Any]:
     return np.array(x, dtype=dtype, ndmin=1).reshape(-1)
 
 
 def rational_from_oscillator(medium: OscillatorMedium) -> RationalMedium:
-    """Pole-residue form of eq 21 (seed 000), with duplicate denominators merged.
+    """Pole-residue form of eq 21 (Westerberg & Barnett), duplicate denominators merged
+    (:meth:`core.oscillators.OscillatorMedium.rational`)."""
+    return medium.rational()
 
-    a = Delta_edip, b = -Delta_mdip, c = Delta_dipoct - Delta_quad,
-    1/mu(inf-part) = 1 + sum_e Delta_dia / w_e^2. A transition whose terms vanish identically
-    (a = b = c = 0), or an undamped one with a = 0 and b + c w_e^2 = 0 (1/mu has no pole there;
-    its constant -c is folded into inv_mu_inf), contributes no pole and is dropped.
+
+def rational_from_magnetic_resonance(medium: Medium) -> RationalMedium:
+    """Pole-residue form of Cho's magnetic-resonance medium, eqs 44-47
+    (:meth:`core.chiral.MagneticResonanceMedium.rational`)."""
+    out = medium.rational()
+    if out is None:
+        raise InvalidInput(f"a {type(medium).__name__} has no pole-residue form")
+    return out
+
+
+def rational_form(medium: Medium, *, field: FieldPath = ()) -> RationalMedium:
+    """The pole-residue form of a medium (:meth:`core.media.Medium.rational`), for w_j(k).
+
+    Oscillator, constant, rational and magnetic-resonance media have one. Tabulated media have no
+    pole structure: their dispersion is given on a frequency grid only.
     """
-    a = medium.e_dip.copy()
-    b = -medium.m_dip
-    c = medium.dip_oct - medium.quad
-    inv_mu_inf = 1.0 + float(np.sum(medium.dia / medium.omega**2))
-    keys = np.stack([medium.omega, medium.gamma], axis=1)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    m = uniq.shape[0]
-    A = np.bincount(inverse, weights=a, minlength=m)
-    B = np.bincount(inverse, weights=b, minlength=m)
-    C = np.bincount(inverse, weights=c, minlength=m)
-    w0, g = uniq[:, 0], uniq[:, 1]
-    scale = np.abs(A) + np.abs(B) + np.abs(C) * w0**2
-    inert = (A == 0) & (B == 0) & (C == 0)
-    no_pole = (g == 0) & (A == 0) & (np.abs(B + C * w0**2) <= 1e-15 * np.maximum(scale, 1e-300))
-    inv_mu_inf += float(np.sum(-C[no_pole & ~inert]))
-    keep = ~(inert | no_pole)
-    empty = np.zeros(0, dtype=np.complex128)
-    return RationalMedium(
-        eps_inf=1.0,
-        inv_mu_inf=inv_mu_inf,
-        omega=w0[keep],
-        gamma=g[keep],
-        a=A[keep],
-        b=B[keep],
-        c=C[keep],
-        pole=empty,
-        alpha=empty,
-        beta=empty,
-    )
-
-
-def rational_constant(eps: complex, mu: complex) -> RationalMedium:
-    """A non-dispersive medium: two branches w = +- k / sqrt(eps mu)."""
-    z = np.zeros(0)
-    ze = np.zeros(0, dtype=np.complex128)
-    return RationalMedium(complex(eps), 1.0 / complex(mu), z, z, z, z, z, ze, ze, ze)
-
-
-def rational_from_magnetic_resonance(medium: Any) -> RationalMedium:
-    """Pole-residue form of Cho's magnetic-resonance medium (seed 002 eqs 44-47, core.chiral).
-
-    With s = 4 pi b (Gaussian strength, c = 1) and eps = eps_b + sum_p S_p / D_p(w):
-    chi_m resonant: mu = 1 + s / (w0 - w - i gamma)  =>  1/mu = 1 - s / (w0 + s - i gamma - w);
-    chi_B resonant: 1/mu = 1 - s / (w0 - i gamma - w);
-    chi_m lorentz:  mu = 1 + 2 w0 s / D_0  =>  1/mu = 1 - 2 w0 s / (w0^2 + 2 w0 s - w^2 - 2 i gamma w);
-    chi_B lorentz:  1/mu = 1 - 2 w0 s / D_0.
-    So the chi_m assignment moves the pole of 1/mu (the zero of mu) up by s, chi_B keeps it at w0.
-    """
-    s = 4.0 * np.pi * float(medium.b)
-    w0, g = float(medium.w0), float(medium.gamma)
-    om = list(medium.background_omega)
-    ga = list(medium.background_gamma)
-    a = list(medium.background_strength)
-    b = [0.0] * len(om)
-    empty = np.zeros(0, dtype=np.complex128)
-    pole, beta = empty, empty
-    if medium.line_shape == "resonant":
-        shift = s if medium.assignment == "chi_m" else 0.0
-        pole = np.array([w0 + shift - 1j * g])
-        beta = np.array([-s + 0j])
-    else:
-        wm = np.sqrt(w0 * w0 + 2.0 * w0 * s) if medium.assignment == "chi_m" else w0
-        om.append(float(wm))
-        ga.append(g)
-        a.append(0.0)
-        b.append(-2.0 * w0 * s)
-    n = len(om)
-    return RationalMedium(
-        eps_inf=complex(medium.eps_b),
-        inv_mu_inf=1.0,
-        omega=np.asarray(om, dtype=np.float64).reshape(n),
-        gamma=np.asarray(ga, dtype=np.float64).reshape(n),
-        a=np.asarray(a, dtype=np.float64).reshape(n),
-        b=np.asarray(b, dtype=np.float64).reshape(n),
-        c=np.zeros(n),
-        pole=pole,
-        alpha=np.zeros(pole.shape[0], dtype=np.complex128),
-        beta=beta,
-    )
-
-
-def rational_form(medium: Any, *, field: FieldPath = ()) -> RationalMedium:
-    """The pole-residue form of a medium, for the k -> w(k) branches.
-
-    Supports the oscillator medium, constant media, the magnetic-resonance medium of
-    :mod:`core.chiral` and any object with a ``rational_form()`` method.
-    Tabulated media have no pole structure: their dispersion is given on a frequency grid only.
-    """
-    out = _rational_form(medium)
+    out = medium.rational() if isinstance(medium, Medium) else None
     if out is None:
         raise InvalidInput(
             f"branches w(k) need a medium with a pole structure; a {type(medium).__name__} has none",
@@ -286,29 +147,6 @@ def rational_form(medium: Any, *, field: FieldPath = ()) -> RationalMedium:
             fix="give a non-zero background permittivity (eps, eps_b or eps_inf)",
         )
     return out
-
-
-def _rational_form(medium: Any) -> RationalMedium | None:
-    if isinstance(medium, RationalMedium):
-        return medium
-    if isinstance(medium, OscillatorMedium):
-        return rational_from_oscillator(medium)
-    from core.optics import ConstantMedium  # local: optics imports nothing from here
-
-    if isinstance(medium, ConstantMedium):
-        return rational_constant(medium.eps, medium.mu)
-    try:
-        from core.chiral import MagneticResonanceMedium
-    except ImportError:  # pragma: no cover
-        MagneticResonanceMedium = None  # type: ignore[assignment,misc]
-    if MagneticResonanceMedium is not None and isinstance(medium, MagneticResonanceMedium):
-        return rational_from_magnetic_resonance(medium)
-    fn = getattr(medium, "rational_form", None)
-    if callable(fn):
-        out = fn()
-        if isinstance(out, RationalMedium):
-            return out
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -934,12 +772,12 @@ class DispersionBranches:
         residual of this size; ``residual`` stays within a small multiple of
         max(floor, 1e-16).
     sum_rule : (K,) float
-        Re sum_{Re w_j > 0} weight_j (seed 000 eq 9, c = 1), plus half the weights of roots on the
+        Re sum_{Re w_j > 0} weight_j (Westerberg & Barnett eq 9, c = 1), plus half the weights of roots on the
         imaginary axis.
     sum_rule_expected : float
         Re 1 / eps_inf (= 1 for the oscillator medium).
     sum_rule_form : {"positive-frequency", "all-roots"}
-        ``all-roots`` (half the sum of every weight) for media with rotating-wave poles (seed 002
+        ``all-roots`` (half the sum of every weight) for media with rotating-wave poles (Cho
         eqs 44-45), whose roots do not pair as (w, -w*); the residue identity is the same.
     sum_rule_fd : (K,) float
         The same sum with v_g from finite differences along the tracked branches (second order,
@@ -1000,7 +838,7 @@ def dispersion_branches(
     Parameters
     ----------
     medium
-        Oscillator (seed 000 eq 21), constant, or any medium with a pole-residue form
+        Oscillator (Westerberg & Barnett eq 21), constant, or any medium with a pole-residue form
         (:func:`rational_form`).
     k : (K,) float
         Strictly increasing wavenumbers > 0, units of [w] / c.
@@ -1018,7 +856,7 @@ def dispersion_branches(
     Notes
     -----
     v_p = w / k, v_g = dw/dk = 2 k (1/mu) / G_w with G_w = 2 w eps + w^2 eps' - k^2 (1/mu)';
-    eq 9 of seed 000: Re sum_j mu(w_j) v_p v_g = c^2 (module docstring).
+    eq 9 of Westerberg & Barnett: Re sum_j mu(w_j) v_p v_g = c^2 (module docstring).
     """
     kv = _arr(k)
     bad = ~np.isfinite(kv) | (kv <= 0)
@@ -1134,3 +972,221 @@ def _root_diagnostics(
             resid[s : s + chunk] = np.abs(z * z * eps / inv_mu / k2 - 1.0)
             berr[s : s + chunk] = np.abs(G) / scale
     return outs[1], outs[3], outs[4], resid, berr
+
+
+# ---------------------------------------------------------------------------------------------
+# Report: POST /v1/optics/dispersion
+# ---------------------------------------------------------------------------------------------
+
+#: Backward error a polished root must reach (and its residual, relative to the rounding floor).
+ROOTS_TOL: Final = 1e-10
+#: Largest relative deviation of the eq-9 sum from 1 / eps_inf that counts as the identity.
+SUM_RULE_TOL: Final = 1e-8
+#: Im w_j(k) above this fraction of max |w_j| counts as growth in time.
+GROWTH_RTOL: Final = 1e-12
+
+ROOTS: Final = CheckSpec(
+    name="roots",
+    kind="bound",
+    equation="each root solves G(w, k) = w^2 eps - k^2 / mu = 0: backward error |G| / sum |terms "
+    "of G| <= 1e-10 and residual |w^2 eps mu / k^2 - 1| <= max(1e-10, 16 x 2 eps_machine "
+    "|v_p / v_g|) (one rounding of w moves it by 2 eps_machine |v_p / v_g| on flat matter "
+    "branches); value = max backward error",
+    explanation="A root that fails is not a solution of the dispersion relation to working "
+    "accuracy, so its branch, velocities and eq-9 weight are not to be trusted.",
+    tolerance=ROOTS_TOL,
+    warning="the polariton roots are inaccurate (max backward error {value:.3g}, residual "
+    "{max_residual_over_allowance:.3g} x its allowance): use fewer transitions or another k grid",
+)
+
+SUM_RULE_EQ9: Final = CheckSpec(
+    name="sum_rule_eq9",
+    kind="bound",
+    equation="Westerberg & Barnett eq 9: Re sum_j mu(w_j) v_p v_g = c^2 (c^2 / eps_inf with a "
+    "background), the residue identity sum_j 2 w_j / G_w(w_j) = 2 / eps_inf; value = max_k "
+    "relative deviation",
+    explanation="The sum over the branches is an exact identity of the roots: a deviation means "
+    "roots are missing or wrong at some k.",
+    tolerance=SUM_RULE_TOL,
+    warning="the eq-9 sum deviates from its exact value by {value:.3g} (relative) at some k: a "
+    "polariton branch is missing or inaccurate there",
+)
+
+STABILITY: Final = CheckSpec(
+    name="stability",
+    kind="indicative",
+    equation="causal, passive media have Im w_j(k) <= 0 on every branch (fields ~ exp(-i w t)); "
+    "value = max Im w_j(k) on the k grid [omega unit]",
+    explanation="A branch with Im w > 0 grows in time: the medium is not passive there (e.g. "
+    "Im(eps mu) < 0 at high frequency), so the model does not describe a stable medium.",
+    tolerance=GROWTH_RTOL,
+    warning="{growing_branches} branch(es) have Im w > 0 (growing in time) on the k grid: the "
+    "medium is not passive there (e.g. Im(eps mu) < 0 at high frequency from damped "
+    "dipole-octopole terms, or a constant negative eps, which is not causal)",
+)
+
+TRACKING: Final = CheckSpec(
+    name="tracking",
+    kind="value",
+    equation="branches followed across k by minimum-cost assignment of w + v_g dk; value = number "
+    "of k steps where nearest-neighbour matching was ambiguous",
+    explanation="Many reassigned steps mean the k grid is coarse for the branch crossings.",
+)
+
+#: Note of a double root (v_g = dw/dk infinite).
+INFINITE_GROUP_VELOCITY_NOTE: Final = (
+    "v_group is infinite at some k (a double root): returned as null"
+)
+
+
+def dispersion_report(
+    medium: Medium,
+    *,
+    medium_unit: str,
+    frequencies: ArrayLike | None = None,
+    grid: ArrayLike | None = None,
+    grid_unit: str = "model",
+    to_output: Any = None,
+    rule: opt.IndexRule = "decay",
+    k: ArrayLike | None = None,
+    k_unit: str = "model",
+    k_scale: float = 1.0,
+    omega_unit: str | None = None,
+    omega_scale: float = 1.0,
+    max_k_points: int | None = None,
+) -> Report:
+    """The dispersion of a medium: k(w) on a frequency grid and/or every branch w_j(k) on a k grid.
+
+    Parameters
+    ----------
+    medium
+        Any :class:`core.media.Medium`, in ``medium_unit``.
+    medium_unit
+        The frequency unit the medium is written in (echoed in ``units.medium``).
+    frequencies : (N,) float, optional
+        Real frequencies in the medium's unit (> 0): eps, mu, n on the branch ``rule``,
+        k = w n / c, Z, v_p, v_g and the frequency checks (:func:`core.optics.frequency_checks`).
+    grid, grid_unit, to_output
+        The same frequencies as the user gave them, their unit, and the map medium unit -> grid
+        unit (intervals are reported in the grid unit).
+    k : (K,) float, optional
+        Real wavenumbers in the user's unit ``k_unit``; ``k / k_scale`` is in (medium unit) / c.
+        Every complex branch w_j(k) (:func:`dispersion_branches`), in ``omega_unit`` =
+        ``omega_scale`` x medium unit, with checks ``roots``, ``sum_rule_eq9`` (eq 9),
+        ``stability`` and ``tracking``.
+    k_scale
+        Natural wavenumber (medium unit / c) -> ``k_unit``; also multiplies the k(w) array.
+    max_k_points
+        Limit ``max_dispersion_k_points`` (None = unlimited).
+
+    Returns
+    -------
+    Report
+    """
+    arrays: dict[str, Series] = {}
+    results: dict[str, Any] = {}
+    checks: list[tuple[str, Any]] = []
+    notes: list[str] = []
+    units: dict[str, str] = {"medium": medium_unit, "wavenumber": k_unit, "v_phase, v_group": "c"}
+    if frequencies is not None:
+        w = np.asarray(frequencies, dtype=np.float64).reshape(-1)
+        pts = w if grid is None else np.asarray(grid, dtype=np.float64).reshape(-1)
+        r = opt.optical_response(medium, w, rule=rule, field=("medium",))
+        if not (np.all(np.isfinite(r.n)) and np.all(np.isfinite(r.eps * r.mu))):
+            raise InvalidInput(
+                "eps or mu is not finite at some grid point (an undamped singularity)",
+                field=("frequencies",),
+                fix="give the resonances a damping gamma > 0, or move the grid points",
+            )
+        ax = "frequencies"
+        arrays.update(
+            {
+                "frequencies": Series(pts, "frequency", grid_unit),
+                "epsilon": Series(r.eps, "permittivity eps(w)", "1", ax),
+                "mu": Series(r.mu, "permeability mu(w)", "1", ax),
+                "refractive_index": Series(r.n, f"refractive index n ({rule} branch)", "1", ax),
+                "wavenumber": Series(r.k * k_scale, "wavenumber k = w n / c", k_unit, ax),
+                "impedance": Series(r.impedance, "relative wave impedance Z = mu / n", "1", ax),
+                "v_phase": Series(r.v_phase, "phase velocity c / Re n", "c", ax),
+                "v_group": Series(r.v_group, "group velocity 1 / Re(dk/dw)", "c", ax),
+                "left_handed": Series(r.left_handed, "v_phase v_group < 0, propagating", "1", ax),
+                "negative_index": Series(r.negative_index, "Re n < 0", "1", ax),
+            }
+        )
+        units["frequencies"] = grid_unit
+        checks.extend(opt.frequency_checks(pts, r, medium, to_output=to_output))
+    if k is not None:
+        kv = _arr(k)
+        b = dispersion_branches(medium, kv / k_scale, max_k_points=max_k_points, field=("medium",))
+        out_unit = omega_unit or medium_unit
+        w_out = b.omega * omega_scale
+        results["branches"] = {
+            "k": kv,
+            "omega": w_out,
+            "v_phase": b.v_phase,
+            "v_group": b.v_group,
+            "sum_rule": b.sum_rule,
+            "degree": b.degree,
+        }
+        units["branches.k"] = k_unit
+        units["branches.omega"] = out_unit
+        checks.extend(branch_checks(b, omega_scale))
+        if not np.all(np.isfinite(b.v_group)):
+            notes.append(INFINITE_GROUP_VELOCITY_NOTE)
+    return Report(
+        model=opt.MODEL_NAME_DISPERSION,
+        version=opt.MODEL_VERSION,
+        arrays=arrays,
+        checks=checks_of(*checks),
+        notes=tuple(notes),
+        results=results,
+        units=units,
+    )
+
+
+def branch_checks(b: DispersionBranches, omega_scale: float = 1.0) -> list[tuple[str, Any]]:
+    """``roots`` (:data:`ROOTS`), ``sum_rule_eq9`` (:data:`SUM_RULE_EQ9`), ``stability``
+    (:data:`STABILITY`, Im w in units of ``omega_scale`` x the medium's unit) and ``tracking``
+    (:data:`TRACKING`) of tracked branches."""
+    scale_w = float(np.max(np.abs(b.omega))) if b.omega.size else 1.0
+    max_im = float(np.max(b.omega.imag))
+    growing = int(np.sum(np.any(b.omega.imag > GROWTH_RTOL * scale_w, axis=0)))
+    dev = b.sum_rule_deviation
+    fd_dev = np.abs(b.sum_rule_fd - b.sum_rule_expected)
+    fd = float(np.max(fd_dev)) if np.all(np.isfinite(fd_dev)) else None
+    excess = float(np.max(b.residual / np.maximum(ROOTS_TOL, 16 * b.residual_floor)))
+    berr = float(np.max(b.backward_error))
+    return [
+        (
+            "roots",
+            ROOTS.judge(
+                berr <= ROOTS_TOL and excess <= 1.0,
+                berr,
+                degree=b.degree,
+                max_backward_error=berr,
+                max_relative_residual=float(np.max(b.residual)),
+                max_residual_over_allowance=excess,
+            ),
+        ),
+        (
+            "sum_rule_eq9",
+            SUM_RULE_EQ9.judge(
+                dev <= SUM_RULE_TOL,
+                dev,
+                expected=b.sum_rule_expected,
+                max_relative_deviation=dev,
+                finite_difference_max_deviation=fd,
+                form=b.sum_rule_form,
+            ),
+        ),
+        (
+            "stability",
+            STABILITY.judge(
+                growing == 0,
+                max_im * omega_scale,
+                max_imag_omega=max_im * omega_scale,
+                growing_branches=growing,
+            ),
+        ),
+        ("tracking", TRACKING.value_only(float(b.reassigned), reassigned_steps=b.reassigned)),
+    ]

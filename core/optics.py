@@ -1,59 +1,76 @@
-"""Optics of media with both eps and mu: media, index branch, impedance, Fresnel, stacks, velocities.
+"""Optics of media with both eps and mu: index branch, impedance, Fresnel, stacks, velocities.
 
 Units and conventions
 ---------------------
 Fields vary as exp(i (k.r - w t)); a passive medium has Im eps >= 0 and Im mu >= 0 (the oscillator
-medium of seed 000 may have Im mu < 0 in places while Im(eps mu) > 0, eq 25). Every function is in
-natural units c = 1: velocities are in units of c, the dimensionless index is n = c k / w.
+medium of Westerberg & Barnett may have Im mu < 0 in places while Im(eps mu) > 0, their eq 25).
+Every function is in natural units c = 1: velocities are in units of c, the dimensionless index
+is n = c k / w.
 
 Frequencies and lengths. Functions take angular frequencies ``w`` in whatever linear unit the
 medium uses, and the free-space wavenumber ``k0 = w / c`` in inverse length units chosen by the
 caller. For physical units w is in rad/s and ``k0 = w / scipy.constants.c`` in 1/m, so layer
 thicknesses are in metres (:func:`vacuum_wavenumber`). For the dimensionless ``model`` unit
-(c = 1, frequencies in units of w_unit, e.g. the plasma frequency w_p of seed 000) ``k0 = w`` and
-thicknesses are in units of c / w_unit.
+(c = 1, frequencies in units of w_unit, e.g. the plasma frequency w_p of Westerberg & Barnett)
+``k0 = w`` and thicknesses are in units of c / w_unit.
 
 Media
 -----
-Every optics routine sees a medium only through :func:`medium_eps_mu`, which turns any medium kind
-into eps(w), mu(w) on a frequency grid: :class:`ConstantMedium`, :class:`TabulatedMedium`,
-:class:`core.oscillators.OscillatorMedium` (seed 000 eq 21) and the magnetic-resonance medium of
-:mod:`core.chiral` (seed 002 eqs 44-47).
+Every optics routine sees a medium only through the :class:`core.media.Medium` protocol
+(:func:`medium_eps_mu`, :func:`medium_eps_mu_derivative`): :class:`ConstantMedium`,
+:class:`TabulatedMedium`, :class:`core.oscillators.OscillatorMedium` (Westerberg & Barnett eq 21)
+and :class:`core.chiral.MagneticResonanceMedium` (Cho eqs 44-47).
 
 Index branch
 ------------
 n = +- sqrt(eps mu). Rule ``"decay"`` (default): Im n > 0, the wave decays along its direction of
 propagation; where Im n = 0 exactly, the sign with energy flow Re(n / mu) > 0. For a passive
 medium this is n = sqrt(eps) sqrt(mu) (principal roots) and gives Re n < 0 when the medium is
-left-handed (Re eps < 0 and Re mu < 0). Rule ``"group-velocity"`` is the criterion of Cho (seed 002,
-sec. 3.4): of the two plane waves at a given frequency, the one connected to the incident field is
-the one with positive group velocity, Re(dk/dw) > 0 with k = w n. Since
+left-handed (Re eps < 0 and Re mu < 0). Rule ``"group-velocity"`` is the criterion of Cho
+(sec. 3.4): of the two plane waves at a given frequency, the one connected to the incident field
+is the one with positive group velocity, Re(dk/dw) > 0 with k = w n. Since
 dk/dw = d(w^2 eps mu)/dw / (2 w n), the rule picks the sign of n with
 Re[d(w^2 eps mu)/dw / (w n)] > 0, applied where the wave propagates (|Im n| < 0.1 |Re n|); in
-stop bands and absorption lines it falls back to decay. The two rules agree for passive media; they differ where
-d(w^2 eps mu)/dw has the "wrong" sign with little loss (non-Foster behaviour, e.g. the dipole-octopole
-resonances of seed 000 where Im mu < 0), and :func:`optical_response` flags those frequencies.
+stop bands and absorption lines it falls back to decay. The two rules agree for passive media;
+they differ where d(w^2 eps mu)/dw has the "wrong" sign with little loss (non-Foster behaviour,
+e.g. the dipole-octopole resonances of Westerberg & Barnett where Im mu < 0), and
+:func:`optical_response` flags those frequencies.
 
-Left-handed frequencies: v_phase v_group < 0 (Cho sec. 3.4 and conclusion h), reported together with
-Re n < 0 (Veselago's criterion) because the two need not coincide.
+Left-handed frequencies: v_phase v_group < 0 (Cho sec. 3.4 and conclusion h), reported together
+with Re n < 0 (Veselago's criterion) because the two need not coincide.
 
-References: M. Westerberg and S. M. Barnett (2025) (seed 000); K. Cho, "Model-independent
-derivation of macroscopic Maxwell equations from microscopic basis" (seed 002); M. Born and
-E. Wolf, *Principles of Optics*, 7th ed., sec. 1.5-1.6 (Fresnel formulae, stratified media).
+Reports
+-------
+:func:`stack_report` (``POST /v1/optics/reflectance``) and :func:`dispersion_report`
+(``POST /v1/optics/dispersion``) return :class:`core.checks.Report`; their statements are the
+module-level :class:`~core.checks.CheckSpec` constants below (energy balance, absorptance,
+passivity via :data:`core.passivity.PASSIVITY`, branch rules, root accuracy, eq 9, stability).
+
+References
+----------
+N. Westerberg and S. M. Barnett (2025) (:data:`core.references.WESTERBERG_BARNETT`);
+K. Cho (2007) (:data:`core.references.CHO`); M. Born and E. Wolf, *Principles of Optics*, 7th ed.,
+sec. 1.5-1.6 (Fresnel formulae, stratified media).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import constants as sc
-from scipy.interpolate import PchipInterpolator
 
-from core.errors import InvalidInput, LimitExceeded
-from core.oscillators import OscillatorMedium, evaluate
+from core.checks import Check, CheckSpec, Report, Series, checks_of
+from core.errors import CoreError, InvalidInput, LimitExceeded, PoleOnGrid
+from core.media import INTERPOLATIONS as INTERPOLATIONS
+from core.media import ConstantMedium as ConstantMedium
+from core.media import Interpolation as Interpolation
+from core.media import Medium
+from core.media import TabulatedMedium as TabulatedMedium
+from core.passivity import passivity_check
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
@@ -72,8 +89,6 @@ Polarization = Literal["s", "p"]
 POLARIZATIONS: Final[tuple[str, ...]] = get_args(Polarization)
 IndexRule = Literal["decay", "group-velocity"]
 INDEX_RULES: Final[tuple[str, ...]] = get_args(IndexRule)
-Interpolation = Literal["linear", "pchip"]
-INTERPOLATIONS: Final[tuple[str, ...]] = get_args(Interpolation)
 
 #: Bound on the (angles x frequencies) complex temporaries of one stack sweep, in bytes.
 STACK_CHUNK_BYTES: Final = 64 * 2**20
@@ -120,142 +135,31 @@ def normal_reflectance(z: ArrayLike) -> FloatArray:
 
 
 # ---------------------------------------------------------------------------------------------
-# Media
+# Media: every routine sees a medium through the Medium protocol (core.media)
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ConstantMedium:
-    """A non-dispersive medium: eps and mu the same at every frequency.
-
-    Parameters
-    ----------
-    eps, mu : complex
-        Relative permittivity and permeability (dimensionless).
-    """
-
-    eps: complex
-    mu: complex = 1.0 + 0.0j
-
-    def __post_init__(self) -> None:
-        for name in ("eps", "mu"):
-            v = complex(getattr(self, name))
-            if not (np.isfinite(v.real) and np.isfinite(v.imag)):
-                raise InvalidInput(f"{name} must be finite (got {v})", field=(name,))
-            object.__setattr__(self, name, v)
-        if self.mu == 0:
-            raise InvalidInput(
-                "mu = 0 gives an infinite impedance",
-                field=("mu",),
-                fix="give a non-zero permeability",
-            )
-
-
-@dataclass(frozen=True)
-class TabulatedMedium:
-    """eps(w), mu(w) tabulated on a grid and interpolated (real and imaginary parts separately).
-
-    Parameters
-    ----------
-    frequencies : (T,) float
-        Strictly increasing angular frequencies (the unit of every ``w`` given later), T >= 2.
-    eps, mu : (T,) complex
-        Values at the table frequencies.
-    interpolation : {"linear", "pchip"}
-        Piecewise linear, or shape-preserving monotone cubic (scipy ``PchipInterpolator``).
-
-    Frequencies outside the table are rejected (no extrapolation). Use :meth:`from_nk` for a
-    non-magnetic table of n + i k, eps = (n + i k)^2, mu = 1.
-    """
-
-    frequencies: FloatArray
-    eps: ComplexArray
-    mu: ComplexArray
-    interpolation: Interpolation = "linear"
-
-    def __post_init__(self) -> None:
-        f = np.array(self.frequencies, dtype=np.float64, ndmin=1)
-        e = np.array(self.eps, dtype=np.complex128, ndmin=1)
-        m = np.array(self.mu, dtype=np.complex128, ndmin=1)
-        if f.ndim != 1 or f.shape[0] < 2:
-            raise InvalidInput(
-                "a table needs at least two frequencies",
-                field=("frequencies",),
-                fix="give two or more table rows",
-            )
-        for name, carr in (("eps", e), ("mu", m)):
-            if carr.shape != f.shape:
-                raise InvalidInput(
-                    f"'{name}' has {carr.shape[0]} entries, expected {f.shape[0]}", field=(name,)
-                )
-        arrays: tuple[tuple[str, NDArray[Any]], ...] = (("frequencies", f), ("eps", e), ("mu", m))
-        for name, arr in arrays:
-            bad = ~np.isfinite(arr)
-            if bad.any():
-                i = int(np.argmax(bad))
-                raise InvalidInput(f"{name}[{i}] is not finite", field=(name, i))
-        if np.any(np.diff(f) <= 0):
-            i = int(np.argmax(np.diff(f) <= 0)) + 1
-            raise InvalidInput(
-                "table frequencies must be strictly increasing",
-                field=("frequencies", i),
-                fix="sort the table by frequency and drop duplicate rows",
-            )
-        if self.interpolation not in INTERPOLATIONS:
-            raise InvalidInput(
-                f"unknown interpolation '{self.interpolation}'",
-                field=("interpolation",),
-                fix=f"use one of {', '.join(INTERPOLATIONS)}",
-            )
-        for _, arr in arrays:
-            arr.setflags(write=False)
-        object.__setattr__(self, "frequencies", f)
-        object.__setattr__(self, "eps", e)
-        object.__setattr__(self, "mu", m)
-
-    @classmethod
-    def from_nk(
-        cls,
-        frequencies: ArrayLike,
-        n: ArrayLike,
-        k: ArrayLike,
-        interpolation: Interpolation = "linear",
-    ) -> TabulatedMedium:
-        """Non-magnetic table from the complex index n + i k: eps = (n + i k)^2, mu = 1."""
-        nn = np.asarray(n, dtype=np.float64) + 1j * np.asarray(k, dtype=np.float64)
-        return cls(
-            frequencies=np.asarray(frequencies, dtype=np.float64),
-            eps=nn * nn,
-            mu=np.ones_like(nn),
-            interpolation=interpolation,
-        )
-
-
-Medium = Any  # ConstantMedium | TabulatedMedium | OscillatorMedium | chiral MagneticResonanceMedium
-
-
-def _interp(table_w: FloatArray, values: ComplexArray, w: FloatArray, kind: str) -> ComplexArray:
-    if kind == "linear":
-        return np.interp(w, table_w, values.real) + 1j * np.interp(w, table_w, values.imag)
-    re = PchipInterpolator(table_w, values.real, extrapolate=False)(w)
-    im = PchipInterpolator(table_w, values.imag, extrapolate=False)(w)
-    return np.asarray(re + 1j * im, dtype=np.complex128)
+def _with_field(exc: CoreError, field: FieldPath) -> CoreError:
+    exc.field = (*field, *exc.field)
+    return exc
 
 
 def medium_eps_mu(
     medium: Medium, w: ArrayLike, *, field: FieldPath = ()
 ) -> tuple[ComplexArray, ComplexArray]:
-    """eps(w) and mu(w) of any medium kind on real angular frequencies ``w``.
+    """eps(w) and mu(w) of any medium (:class:`core.media.Medium`) on real frequencies ``w``.
 
     Parameters
     ----------
     medium
-        :class:`ConstantMedium`, :class:`TabulatedMedium`, :class:`OscillatorMedium` (eq 21 of
-        seed 000) or the magnetic-resonance medium of :mod:`core.chiral` (seed 002 eqs 44-47).
+        A :class:`core.media.Medium`: constant, tabulated, rational, the oscillator medium
+        (Westerberg & Barnett eq 21) or Cho's magnetic-resonance medium (eqs 44-47).
     w : (N,) float
         Angular frequencies in the medium's unit.
     field
-        Path of the medium inside the request, prefixed to the field of any error.
+        Path of the medium inside the request, prefixed to the field of an error about the
+        medium (a frequency outside a table); a :class:`PoleOnGrid` names the frequency grid and
+        is passed on as it is.
 
     Returns
     -------
@@ -265,128 +169,44 @@ def medium_eps_mu(
     Raises
     ------
     InvalidInput
-        Frequencies outside a table; an unknown medium kind.
+        Frequencies outside a table; an object that is not a medium.
     PoleOnGrid
         A frequency on an undamped resonance.
     """
-    wv = np.asarray(w, dtype=np.float64).reshape(-1)
-    if isinstance(medium, ConstantMedium):
-        return (
-            np.full(wv.shape, medium.eps, dtype=np.complex128),
-            np.full(wv.shape, medium.mu, dtype=np.complex128),
-        )
-    if isinstance(medium, TabulatedMedium):
-        lo, hi = medium.frequencies[0], medium.frequencies[-1]
-        out = (wv < lo * (1 - 1e-12)) | (wv > hi * (1 + 1e-12))
-        if out.any():
-            raise InvalidInput(
-                f"frequency {wv[np.argmax(out)]:g} is outside the table [{lo:g}, {hi:g}]",
-                field=(*field, "frequencies"),
-                fix="extend the table or restrict the frequency grid to the tabulated range",
-            )
-        wc = np.clip(wv, lo, hi)
-        return (
-            _interp(medium.frequencies, medium.eps, wc, medium.interpolation),
-            _interp(medium.frequencies, medium.mu, wc, medium.interpolation),
-        )
-    if isinstance(medium, OscillatorMedium):
-        resp = evaluate(medium, wv)  # PoleOnGrid names the grid ("frequencies",)
-        return resp.epsilon, resp.mu
-    fn = _chiral_adapter(medium)
-    if fn is not None:
-        eps, mu = fn(medium, wv)
-        return (
-            np.asarray(eps, dtype=np.complex128).reshape(wv.shape),
-            np.asarray(mu, dtype=np.complex128).reshape(wv.shape),
-        )
-    raise InvalidInput(
-        f"unknown medium kind {type(medium).__name__}",
-        field=field,
-        fix="use a constant, tabulated, oscillator or magnetic-resonance medium",
-    )
-
-
-def _chiral_adapter(medium: Medium) -> Any:
-    """The eps/mu function of :mod:`core.chiral` for its magnetic-resonance medium, else None."""
+    _require_medium(medium, field)
     try:
-        from core import chiral
-    except ImportError:  # pragma: no cover - core.chiral is built in parallel
-        return None
-    cls = getattr(chiral, "MagneticResonanceMedium", None)
-    fn = getattr(chiral, "magnetic_resonance_eps_mu", None)
-    if cls is not None and fn is not None and isinstance(medium, cls):
-        return fn
-    return None
-
-
-def _chiral_derivative(medium: Medium) -> Any:
-    try:
-        from core import chiral
-    except ImportError:  # pragma: no cover
-        return None
-    cls = getattr(chiral, "MagneticResonanceMedium", None)
-    fn = getattr(chiral, "magnetic_resonance_eps_mu_derivative", None)
-    if cls is not None and fn is not None and isinstance(medium, cls):
-        return fn
-    return None
+        return medium.eps_mu(np.asarray(w, dtype=np.float64).reshape(-1))
+    except PoleOnGrid:
+        raise
+    except CoreError as exc:
+        raise _with_field(exc, field) from None
 
 
 def medium_eps_mu_derivative(
     medium: Medium, w: ArrayLike, *, field: FieldPath = ()
 ) -> tuple[ComplexArray, ComplexArray, ComplexArray]:
-    """eps(w), mu(w) and d(eps mu)/dw, shape (N,) each.
+    """eps(w), mu(w) and d(eps mu)/dw, shape (N,) each (:meth:`core.media.Medium.eps_mu_derivative`).
 
-    Analytic for constant, oscillator (derivative of eq 21 of seed 000) and magnetic-resonance
-    media (core.chiral); a central
-    difference with step h = 1e-6 max(|w|, tiny) for the other kinds (one-sided at table ends;
-    a piecewise-linear table has a piecewise-constant derivative).
+    Analytic for constant, rational, oscillator (derivative of eq 21) and magnetic-resonance
+    media; a central difference for a table (one-sided at its ends; a piecewise-linear table has a
+    piecewise-constant derivative). Errors as in :func:`medium_eps_mu`.
     """
-    wv = np.asarray(w, dtype=np.float64).reshape(-1)
-    eps, mu = medium_eps_mu(medium, wv, field=field)
-    if isinstance(medium, ConstantMedium):
-        return eps, mu, np.zeros_like(eps)
-    if isinstance(medium, OscillatorMedium):
-        d_eps, d_inv_mu = oscillator_derivatives(medium, wv)
-        # d(eps mu)/dw = eps' mu + eps mu', mu' = -mu^2 (1/mu)'
-        return eps, mu, d_eps * mu - eps * mu * mu * d_inv_mu
-    deriv = _chiral_derivative(medium)
-    if deriv is not None:
-        _, _, d2 = deriv(medium, wv)
-        return eps, mu, np.asarray(d2, dtype=np.complex128).reshape(wv.shape)
-    scale = np.maximum(np.abs(wv), np.finfo(float).tiny)
-    h = 1e-6 * scale
-    wp, wm = wv + h, wv - h
-    if isinstance(medium, TabulatedMedium):
-        wp = np.minimum(wp, medium.frequencies[-1])
-        wm = np.maximum(wm, medium.frequencies[0])
-    ep, mp = medium_eps_mu(medium, wp, field=field)
-    em, mm = medium_eps_mu(medium, wm, field=field)
-    return eps, mu, (ep * mp - em * mm) / (wp - wm)
+    _require_medium(medium, field)
+    try:
+        return medium.eps_mu_derivative(np.asarray(w, dtype=np.float64).reshape(-1))
+    except PoleOnGrid:
+        raise
+    except CoreError as exc:
+        raise _with_field(exc, field) from None
 
 
-def oscillator_derivatives(
-    medium: OscillatorMedium, w: FloatArray
-) -> tuple[ComplexArray, ComplexArray]:
-    """d eps/dw and d(1/mu)/dw of eq 21 (seed 000), shape (N,), chunked over w.
-
-    With D_e = w_e^2 - w^2 - 2 i w gamma_e and D_e' = -2 (w + i gamma_e):
-    eps' = -sum a_e D_e' / D_e^2, (1/mu)' = sum [-(b_e + c_e w^2) D_e' / D_e^2 + 2 c_e w / D_e],
-    with a = e_dip, b = -m_dip, c = dip_oct - quad.
-    """
-    w0, g = medium.omega, medium.gamma
-    a, b, c = medium.e_dip, -medium.m_dip, medium.dip_oct - medium.quad
-    out_e = np.empty(w.shape, dtype=np.complex128)
-    out_m = np.empty(w.shape, dtype=np.complex128)
-    chunk = max(1, (16 * 2**20) // (16 * 4 * max(medium.size, 1)))
-    for s in range(0, w.shape[0], chunk):
-        x = w[s : s + chunk, None]
-        d = (w0 - x) * (w0 + x) - 2j * x * g
-        dp = -2.0 * (x + 1j * g)
-        inv = 1.0 / d
-        q = dp * inv * inv
-        out_e[s : s + chunk] = -(q @ a)
-        out_m[s : s + chunk] = -(q * (b + c * x * x)).sum(axis=1) + 2.0 * x[:, 0] * (inv @ c)
-    return out_e, out_m
+def _require_medium(medium: object, field: FieldPath) -> None:
+    if not isinstance(medium, Medium):
+        raise InvalidInput(
+            f"unknown medium kind {type(medium).__name__}",
+            field=field,
+            fix="use a constant, tabulated, oscillator or magnetic-resonance medium",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,7 +231,7 @@ def index_branch(
         eps, mu and d(eps mu)/dw at ``w``.
     rule : {"decay", "group-velocity"}
         ``decay``: Im n > 0 (ties: Re(n/mu) > 0). ``group-velocity``: Re(dk/dw) > 0 with
-        dk/dw = d(w^2 eps mu)/dw / (2 w n) (Cho, seed 002 sec. 3.4) where the wave propagates
+        dk/dw = d(w^2 eps mu)/dw / (2 w n) (Cho sec. 3.4) where the wave propagates
         (|Im n| < ``PROPAGATION_RATIO`` |Re n|); elsewhere (stop bands, absorption lines), where a
         group velocity is not an energy velocity, the decay rule.
     """
@@ -468,7 +288,7 @@ def optical_response(
     Notes
     -----
     k(w) = w n(w) / c is the real-frequency solution of the dispersion relation
-    k^2 = w^2 eps mu / c^2 (seed 000, the relation under eq 9; seed 002 eqs 46-47).
+    k^2 = w^2 eps mu / c^2 (Westerberg & Barnett, the relation under eq 9; Cho eqs 46-47).
     v_p = w / Re k = c / Re n, v_g = 1 / Re(dk/dw) with dk/dw = (n + w dn/dw) / c and
     dn/dw = d(eps mu)/dw / (2 n).
     """
@@ -772,3 +592,290 @@ def check_stack_size(
             field=field,
             fix="use fewer layers, frequencies or angles",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: the statements of the optics endpoints, written once
+# ---------------------------------------------------------------------------------------------
+
+#: Tolerance of the energy balance and of the absorptance sign (rounding of the recursion).
+ENERGY_TOL: Final = 1e-10
+
+#: Energy balance of a stack of lossless media (every eps, mu real).
+ENERGY_CONSERVATION: Final = CheckSpec(
+    name="energy",
+    kind="bound",
+    equation="lossless media: R + T = 1 (Poynting's theorem for real eps, mu; Born & Wolf "
+    "sec. 1.5.3); value = max |R + T - 1|",
+    explanation="R + T differs from 1 for a stack without loss: the coefficients are numerically "
+    "wrong (a layer on a guided or surface mode, or a singular interface).",
+    tolerance=ENERGY_TOL,
+    warning="R + T - 1 = {value:.3g} for a lossless stack ({polarization}): the coefficients "
+    "are not accurate at some angle and frequency.",
+)
+
+#: Absorptance sign of a stack with loss: A = 1 - R - T >= 0 for passive layers.
+ABSORPTANCE: Final = CheckSpec(
+    name="energy",
+    kind="bound",
+    equation="lossy media: absorptance A = 1 - R - T >= 0 (Poynting's theorem, Born & Wolf "
+    "sec. 1.5.3); value = min A",
+    explanation="A negative absorptance means the stack returns more power than it receives: a "
+    "layer has gain (Im(eps mu) < 0 somewhere), so it is not a passive medium.",
+    tolerance=ENERGY_TOL,
+    warning="absorptance A = 1 - R - T reaches {value:.3g} < 0 ({polarization}): the stack "
+    "amplifies light, so some layer has gain.",
+)
+
+#: Note of a stack with a left-handed medium (no verdict: a property of the media).
+LEFT_HANDED_NOTE: Final = (
+    "Re n < 0 (left-handed) somewhere in: {media}; the decaying branch Im n > 0 is used for "
+    "every medium"
+)
+
+#: Where the wave is left-handed (Cho's criterion); numbers only.
+LEFT_HANDED: Final = CheckSpec(
+    name="left_handed",
+    kind="value",
+    equation="v_phase v_group < 0 where the wave propagates (|Im n| < 0.1 |Re n|), Cho sec. 3.4 "
+    "and conclusion h; value = number of intervals",
+    explanation="Frequency intervals (grid unit) where phase and group velocity are antiparallel.",
+)
+
+#: Where Re n < 0 (Veselago's criterion); numbers only.
+NEGATIVE_INDEX: Final = CheckSpec(
+    name="negative_index",
+    kind="value",
+    equation="Re n < 0 on the chosen branch (Veselago); value = number of intervals",
+    explanation="Frequency intervals (grid unit) with a negative refractive index; they need not "
+    "coincide with the left-handed ones.",
+)
+
+#: Agreement of the decay rule with Cho's group-velocity rule.
+BRANCH_RULES: Final = CheckSpec(
+    name="branch_rules",
+    kind="indicative",
+    equation="sign Re n of the decay rule (Im n > 0) = that of the group-velocity rule "
+    "(Re dk/dw > 0 where the wave propagates), Cho sec. 3.4; value = number of disagreement "
+    "intervals on the grid",
+    explanation="Where the two rules disagree the wave with v_g > 0 grows along its path: the "
+    "medium has gain there, or v_g is not an energy velocity (anomalous dispersion with loss).",
+    tolerance=0.0,
+    warning="the decay and group-velocity index rules disagree on {n_intervals} interval(s): "
+    "there the wave with v_g > 0 grows along its path (gain, Im(eps mu) < 0 where Re n > 0, or "
+    "anomalous dispersion with loss, where v_g is not the energy velocity); the `decay` branch "
+    "is the one a passive medium selects",
+)
+
+
+@dataclass(frozen=True)
+class StackReport(Report):
+    """A :class:`Report` of a stack: its arrays are in long format (one row per angle and
+    frequency, angle-major), and ``shape`` says so in the API's ``meta.shape``."""
+
+    shape: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        meta, data = super().payload()
+        meta["shape"] = dict(self.shape)
+        return meta, data
+
+
+def _path(field_path: FieldPath) -> str:
+    return "/".join(str(x) for x in field_path)
+
+
+def stack_report(
+    media: Sequence[Medium],
+    thickness: ArrayLike,
+    w: ArrayLike,
+    *,
+    angles_deg: ArrayLike,
+    polarizations: Sequence[Polarization],
+    physical: bool,
+    grid: ArrayLike | None = None,
+    grid_unit: str = "model",
+    length_unit: str = "model",
+    fields: Sequence[FieldPath] | None = None,
+    to_output: Callable[[FloatArray], FloatArray] | None = None,
+) -> StackReport:
+    """Reflectance, transmittance and absorptance of ambient | layers | substrate, with its checks.
+
+    Parameters
+    ----------
+    media : sequence of Medium, length L + 2
+        Ambient (transparent), the L layers, substrate; each in the unit of ``w``.
+    thickness : (L,) float
+        Layer thicknesses in metres (``physical``) or c / w_unit (model units).
+    w : (N,) float
+        Angular frequencies: rad/s (``physical``) or the model unit.
+    angles_deg : (A,) float
+        Angles of incidence in the ambient, degrees in [0, 90).
+    polarizations : sequence of {"s", "p"}
+    physical : bool
+        Whether ``w`` is in rad/s (k0 = w / c in 1/m) or model units (k0 = w).
+    grid, grid_unit
+        The frequencies as the user gave them (default ``w``) and their unit: the ``frequencies``
+        array of the report.
+    length_unit
+        Unit in which the user gave the thicknesses (``model`` reads as c / w_unit).
+    fields
+        Path of each medium in the request (errors and notes name it); default ``("medium", j)``.
+    to_output
+        Map from the unit of ``w`` to ``grid_unit`` (passivity intervals are reported in it).
+
+    Returns
+    -------
+    StackReport
+        Arrays ``frequencies``, ``angles`` then ``R_x``, ``T_x``, ``A_x``, ``r_x``, ``t_x`` per
+        polarisation, each of length A N (angle-major). Checks ``energy_x`` per polarisation
+        (:data:`ENERGY_CONSERVATION` for lossless media, :data:`ABSORPTANCE` otherwise) and
+        ``passive`` (:data:`core.passivity.PASSIVITY` of every medium at every grid frequency);
+        a note names the left-handed media.
+
+    Raises
+    ------
+    InvalidInput
+        A medium outside its table, an opaque ambient, a singular stack (a lossless layer exactly
+        on a guided mode, eps = 0 or mu = 0 in a layer).
+    """
+    wv = np.asarray(w, dtype=np.float64).reshape(-1)
+    pts = wv if grid is None else np.asarray(grid, dtype=np.float64).reshape(-1)
+    paths = list(fields) if fields is not None else [("medium", j) for j in range(len(media))]
+    eps = np.empty((len(media), wv.size), dtype=np.complex128)
+    mu = np.empty_like(eps)
+    for j, (med, fp) in enumerate(zip(media, paths, strict=True)):
+        eps[j], mu[j] = medium_eps_mu(med, wv, field=fp)
+    d = np.asarray(thickness, dtype=np.float64).reshape(-1)
+    k0 = vacuum_wavenumber(wv, physical)
+    deg = np.asarray(angles_deg, dtype=np.float64).reshape(-1)
+    th = np.radians(deg)
+    n_ang, n_f = th.size, wv.size
+    arrays: dict[str, Series] = {
+        "frequencies": Series(np.tile(pts, n_ang), "frequency of each row", grid_unit),
+        "angles": Series(np.repeat(deg, n_f), "angle of incidence", "deg", "frequencies"),
+    }
+    checks: list[tuple[str, Check]] = []
+    lossless = bool(np.all(eps.imag == 0) and np.all(mu.imag == 0))
+    for pol in polarizations:
+        c = stack_coefficients(eps, mu, d, k0, th, pol)
+        if not (np.all(np.isfinite(c.r)) and np.all(np.isfinite(c.t))):
+            raise InvalidInput(
+                "the stack is singular at some angle and frequency (a lossless layer sits exactly "
+                "on a guided or surface mode, or mu = 0 / eps = 0 in a layer)",
+                field=("layers",),
+                fix="give the layers a little loss (Im eps > 0) or move the grid points",
+            )
+        label = {"s": "s (TE)", "p": "p (TM)"}[pol]
+        arrays[f"R_{pol}"] = Series(c.R.reshape(-1), f"reflectance R, {label}", "1", "frequencies")
+        arrays[f"T_{pol}"] = Series(
+            c.T.reshape(-1), f"transmittance T into the substrate, {label}", "1", "frequencies"
+        )
+        arrays[f"A_{pol}"] = Series(
+            c.A.reshape(-1), f"absorptance A = 1 - R - T, {label}", "1", "frequencies"
+        )
+        arrays[f"r_{pol}"] = Series(
+            c.r.reshape(-1), f"reflection amplitude r, {label}", "1", "frequencies"
+        )
+        arrays[f"t_{pol}"] = Series(
+            c.t.reshape(-1), f"transmission amplitude t (E field), {label}", "1", "frequencies"
+        )
+        dev = float(np.max(np.abs(c.R + c.T - 1.0)))
+        a_min = float(c.A.min())
+        details: dict[str, Any] = {
+            "lossless": lossless,
+            "max_abs_R_plus_T_minus_1": dev,
+            "min_absorptance": a_min,
+            "polarization": pol,
+        }
+        if lossless:
+            chk = ENERGY_CONSERVATION.judge(dev <= ENERGY_TOL, dev, **details)
+        else:
+            chk = ABSORPTANCE.judge(a_min >= -ENERGY_TOL, a_min, **details)
+        checks.append((f"energy_{pol}", chk))
+    im_eps_mu = (eps * mu).imag
+    worst = np.min(im_eps_mu, axis=0)
+    passive = passivity_check(
+        wv,
+        worst,
+        to_output=to_output,
+        scope="every medium of the stack, sampled on the frequency grid",
+    )
+    gain = [_path(fp) for fp, row in zip(paths, im_eps_mu, strict=True) if np.any(row < 0)]
+    checks.append(("passive", replace(passive, details={**passive.details, "media": gain})))
+    n_all = refractive_index(eps, mu)
+    lh = [_path(fp) for fp, row in zip(paths, n_all, strict=True) if np.any(row.real < 0)]
+    notes = (LEFT_HANDED_NOTE.format(media=", ".join(lh)),) if lh else ()
+    units = {
+        "frequencies": grid_unit,
+        "angles": "deg",
+        "thickness": length_unit if length_unit != "model" else "c / w_unit",
+        "R, T, A": "1",
+    }
+    return StackReport(
+        model=MODEL_NAME_REFLECTANCE,
+        version=MODEL_VERSION,
+        arrays=arrays,
+        checks=checks_of(*checks),
+        notes=notes,
+        units=units,
+        shape={"angles": n_ang, "frequencies": n_f, "order": "angle-major"},
+    )
+
+
+def _intervals_out(ivs: list[tuple[float, float]]) -> list[dict[str, float]]:
+    return [{"start": min(a, b), "stop": max(a, b)} for a, b in ivs]
+
+
+def frequency_checks(
+    grid: ArrayLike, r: OpticalResponse, medium: Medium | None = None, *, to_output: Any = None
+) -> list[tuple[str, Check]]:
+    """The checks of a bulk response on a frequency grid: ``left_handed``, ``negative_index``
+    (values), ``branch_rules`` (:data:`BRANCH_RULES`) and ``passive`` (:data:`PASSIVITY` of
+    Im(eps mu), with min Im eps, Im mu, Im(eps mu) in ``details``).
+
+    ``grid`` is the frequency grid in the user's unit (intervals are reported in it, whatever
+    its order); ``medium`` refines the edges of non-passive intervals; ``to_output`` maps the
+    medium's unit to the grid unit.
+    """
+    pts = np.asarray(grid, dtype=np.float64).reshape(-1)
+    order = np.argsort(pts)
+    lh = mask_intervals(pts[order], r.left_handed[order])
+    neg = mask_intervals(pts[order], r.negative_index[order])
+    dis = mask_intervals(pts[order], r.rules_disagree[order])
+    eps_mu = r.eps * r.mu
+    refine = None
+    if medium is not None:
+
+        def refine(x: float) -> float:
+            e, m = medium_eps_mu(medium, np.array([x]))
+            return float((e * m).imag[0])
+
+    passive = passivity_check(r.frequencies, eps_mu.imag, refine=refine, to_output=to_output)
+    passive = replace(
+        passive,
+        details={
+            **passive.details,
+            "min_im_epsilon": float(r.eps.imag.min()),
+            "min_im_mu": float(r.mu.imag.min()),
+            "min_im_eps_mu": float(eps_mu.imag.min()),
+        },
+    )
+    return [
+        ("left_handed", LEFT_HANDED.value_only(float(len(lh)), intervals=_intervals_out(lh))),
+        (
+            "negative_index",
+            NEGATIVE_INDEX.value_only(float(len(neg)), intervals=_intervals_out(neg)),
+        ),
+        (
+            "branch_rules",
+            BRANCH_RULES.judge(
+                not dis,
+                float(len(dis)),
+                rule=r.rule,
+                n_intervals=len(dis),
+                disagreement_intervals=_intervals_out(dis),
+            ),
+        ),
+        ("passive", passive),
+    ]

@@ -1,4 +1,4 @@
-"""Presets of the optics endpoints: stacks (teaching) and the polariton branches of seed 000."""
+"""Presets of the optics endpoints: stacks (teaching) and the polariton branches of Westerberg & Barnett (2025)."""
 
 from __future__ import annotations
 

@@ -2,11 +2,11 @@
 
 The medium specification is shared by every optics endpoint: a tagged union on ``kind``:
 
-- ``oscillator``: the multipole oscillator medium of Westerberg & Barnett (seed 000, eq 21);
+- ``oscillator``: the multipole oscillator medium of Westerberg & Barnett, eq 21;
 - ``constant``: eps and mu that do not depend on frequency;
 - ``tabulated``: eps (and mu) or n and k on a frequency table, interpolated;
 - ``magnetic-resonance``: Cho's background eps_b (plus optional Lorentz oscillators) with one
-  magnetic resonance b / (w0 - w - i gamma) assigned to chi_m or chi_B (seed 002, eqs 44-47).
+  magnetic resonance b / (w0 - w - i gamma) assigned to chi_m or chi_B (Cho eqs 44-47).
 
 Conventions: fields ~ exp(-i w t), passive media have Im eps > 0; natural units c = 1 for the
 ``model`` unit, in which lengths are in units of c / w_unit and wavenumbers in w_unit / c.
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field, FiniteFloat, field_validator, model_validator
 
 from app.schemas.chiral import BackgroundOscillator, ComplexInput
@@ -35,7 +37,7 @@ def _no_nm(v: str) -> str:
 
 
 class OscillatorMediumKind(StrictModel):
-    """Multipole oscillator medium (seed 000, eq 21): eps = 1 + sum Delta_edip / D_e,
+    """Multipole oscillator medium (Westerberg & Barnett eq 21): eps = 1 + sum Delta_edip / D_e,
     1/mu = 1 + sum [Delta_dia / w_eg^2 - (Delta_mdip + w^2 (Delta_quad - Delta_dipoct)) / D_e]."""
 
     kind: Literal["oscillator"] = Field(description="Discriminator.")
@@ -118,7 +120,7 @@ class TabulatedMediumKind(StrictModel):
 
 
 class MagneticResonanceMediumKind(StrictModel):
-    """Cho's magnetic resonance (seed 002, eqs 44-47) on a background eps_b (+ Lorentz oscillators).
+    """Cho's magnetic resonance (Cho eqs 44-47) on a background eps_b (+ Lorentz oscillators).
 
     chi = b / (w0 - w - i gamma) (``resonant``) or 2 w0 b / (w0^2 - w^2 - 2 i gamma w) (``lorentz``);
     ``chi_m``: mu = 1 + 4 pi chi; ``chi_B``: 1/mu = 1 - 4 pi chi (Gaussian units, SI strength 4 pi b).
@@ -245,6 +247,15 @@ class KGrid(StrictModel):
     def size(self) -> int:
         return len(self.values) if self.values is not None else int(self.num or 0)
 
+    def points(self) -> NDArray[np.float64]:
+        """The wavenumbers in the grid's own unit, shape (K,)."""
+        if self.values is not None:
+            return np.asarray(self.values, dtype=np.float64)
+        assert self.start is not None and self.stop is not None and self.num is not None
+        if self.spacing == "log":
+            return np.geomspace(self.start, self.stop, self.num)
+        return np.linspace(self.start, self.stop, self.num)
+
 
 class DispersionRequest(StrictModel):
     """Polariton dispersion of a medium: complex k(w) on a frequency grid and/or all complex
@@ -273,11 +284,21 @@ class DispersionRequest(StrictModel):
         return self
 
 
-# ------------------------------------------------------------------ responses (docs only)
+# ------------------------------------------------------------------ responses
+
+
+class StackShape(BaseModel):
+    """How the long-format arrays of a stack answer are laid out."""
+
+    angles: int = Field(description="Number of angles A.")
+    frequencies: int = Field(description="Number of frequencies N.")
+    order: Literal["angle-major"] = Field(description="Entry i is angle i // N, frequency i % N.")
 
 
 class ReflectanceMeta(ResponseMeta):
-    pass
+    """``meta`` of a stack answer: the common meta plus the layout of its arrays."""
+
+    shape: StackShape = Field(description="Layout of the arrays (A x N rows, angle-major).")
 
 
 class ReflectanceResponse(BaseModel):
@@ -302,8 +323,10 @@ class ReflectanceResponse(BaseModel):
 
 
 class ComplexMatrix(BaseModel):
-    real: list[list[float]]
-    imag: list[list[float]]
+    """A complex (K, B) matrix as nested real and imaginary parts; null where not finite."""
+
+    real: list[list[float | None]] = Field(description="Real parts, one row per k.")
+    imag: list[list[float | None]] = Field(description="Imaginary parts, one row per k.")
 
 
 class DispersionBranchesOut(BaseModel):
@@ -311,7 +334,9 @@ class DispersionBranchesOut(BaseModel):
     omega: ComplexMatrix = Field(description="w_j(k), shape (K, branches) [omega unit].")
     v_phase: ComplexMatrix = Field(description="w / k [c].")
     v_group: ComplexMatrix = Field(description="dw/dk [c].")
-    sum_rule: list[float] = Field(description="Re sum_j mu(w_j) v_p v_g / c^2 per k (eq 9).")
+    sum_rule: list[float | None] = Field(
+        description="Re sum_j mu(w_j) v_p v_g / c^2 per k (eq 9); null where not finite."
+    )
     degree: int = Field(description="Number of branches (degree of the cleared polynomial).")
 
 

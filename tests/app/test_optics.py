@@ -46,7 +46,8 @@ async def test_glass_interface_brewster_and_energy_conservation(client):
     assert np.all(R_p[4:] < 1e-25)
     np.testing.assert_allclose(R_s + T_s, 1.0, atol=1e-13)
     assert (
-        d["meta"]["checks"]["energy_s"]["verdict"] and d["meta"]["checks"]["energy_p"]["lossless"]
+        d["meta"]["checks"]["energy_s"]["verdict"]
+        and d["meta"]["checks"]["energy_p"]["details"]["lossless"]
     )
 
 
@@ -167,23 +168,28 @@ async def test_fig2a_branches_satisfy_eq9_and_reveal_a_growing_photon_branch(cli
     assert (
         br["degree"] == 8 and len(br["omega"]["real"]) == 200 and len(br["omega"]["real"][0]) == 8
     )
-    assert checks["roots"]["verdict"] and checks["roots"]["max_relative_residual"] < 1e-10
+    assert (
+        checks["roots"]["verdict"] and checks["roots"]["details"]["max_relative_residual"] < 1e-10
+    )
     assert (
         checks["sum_rule_eq9"]["verdict"]
-        and checks["sum_rule_eq9"]["max_relative_deviation"] < 1e-12
+        and checks["sum_rule_eq9"]["details"]["max_relative_deviation"] < 1e-12
     )
     np.testing.assert_allclose(br["sum_rule"], 1.0, atol=1e-12)
     # damped dipole-octopole terms: the photon branch (and the one between w = 2 and 3 near
     # k ~ 2) grow, the photon one at ~ sum gamma (dip_oct - quad) = 0.182 (one +-w pair each)
-    assert not checks["stability"]["verdict"] and checks["stability"]["growing_branches"] == 4
+    assert (
+        not checks["stability"]["verdict"]
+        and checks["stability"]["details"]["growing_branches"] == 4
+    )
     assert any("Im w > 0" in w for w in d["meta"]["warnings"])
-    assert 0.17 < checks["stability"]["max_imag_omega"] < 0.19
+    assert 0.17 < checks["stability"]["details"]["max_imag_omega"] < 0.19
     lossless = copy.deepcopy(body)
     for t in lossless["medium"]["transitions"]:
         t["gamma"] = 0.0
     r2 = await client.post(DISP, json=lossless)
     c2 = r2.json()["meta"]["checks"]
-    assert c2["stability"]["verdict"] and abs(c2["stability"]["max_imag_omega"]) < 1e-12
+    assert c2["stability"]["verdict"] and abs(c2["stability"]["details"]["max_imag_omega"]) < 1e-12
 
 
 async def test_dispersion_on_a_frequency_grid_gives_k_and_the_left_handed_band(client):
@@ -196,7 +202,9 @@ async def test_dispersion_on_a_frequency_grid_gives_k_and_the_left_handed_band(c
     n = cx(d["refractive_index"])
     np.testing.assert_allclose(cx(d["wavenumber"]), w * n, rtol=1e-13)
     (iv,) = [
-        i for i in d["meta"]["checks"]["left_handed"]["intervals"] if i["stop"] - i["start"] > 0.1
+        i
+        for i in d["meta"]["checks"]["left_handed"]["details"]["intervals"]
+        if i["stop"] - i["start"] > 0.1
     ]
     assert abs(iv["start"] - np.sqrt(2.24)) < 2e-2 and abs(iv["stop"] - 1.8) < 2e-2
     inside = (w > 1.55) & (w < 1.75)

@@ -325,3 +325,40 @@ def test_damped_magnetic_resonance_roots_solve_the_written_out_dispersion_relati
     terms = np.abs(w**2 * eps) + np.abs(kk * inv_mu)
     assert np.max(np.abs(w**2 * eps - kk * inv_mu) / terms) < 1e-9
     assert br.omega.imag.max() <= 1e-12
+
+
+# ------------------------------------------------------------------ report
+
+
+def test_dispersion_report_of_fig2a_holds_eq9_and_flags_the_growing_branches():
+    from core.dispersion import dispersion_report
+
+    rep = dispersion_report(
+        fig2a(),
+        medium_unit="model",
+        frequencies=np.linspace(0.05, 4, 80),
+        k=np.linspace(0.1, 6, 60),
+    )
+    c = rep.checks
+    assert c["roots"].verdict is True and c["roots"].kind == "bound"
+    assert c["sum_rule_eq9"].verdict is True and c["sum_rule_eq9"].value < 1e-12
+    assert c["stability"].verdict is False and c["stability"].details["growing_branches"] == 4
+    assert 0.17 < c["stability"].value < 0.19
+    assert c["passive"].verdict is False and c["branch_rules"].verdict is False
+    assert any("Im w > 0" in w for w in rep.warnings)
+    lossless = dispersion_report(fig2a(False), medium_unit="model", k=np.linspace(0.1, 6, 60))
+    assert lossless.checks["stability"].verdict is True and not lossless.warnings
+    assert lossless.results["branches"]["degree"] == 8
+
+
+def test_branch_checks_fail_on_inaccurate_roots_and_a_broken_sum():
+    from core.dispersion import branch_checks
+
+    b = dispersion_branches(fig2a(False), np.linspace(0.1, 3, 30))
+    good = dict(branch_checks(b))
+    assert good["roots"].verdict and good["sum_rule_eq9"].verdict
+    bad_roots = dataclasses.replace(b, backward_error=b.backward_error + 1e-6)
+    assert dict(branch_checks(bad_roots))["roots"].verdict is False
+    missing = dataclasses.replace(b, sum_rule=b.sum_rule * (1 - 1e-6))  # a lost branch's weight
+    c = dict(branch_checks(missing))["sum_rule_eq9"]
+    assert c.verdict is False and abs(c.value - 1e-6) < 1e-9 and c.warning

@@ -454,3 +454,103 @@ def test_group_velocity_of_a_magnetic_multipole_medium_matches_the_derivative_of
         - (w - h) * refractive_index(rm.epsilon, rm.mu)
     ) / (2 * h)
     np.testing.assert_allclose(1.0 / r.v_group, dk.real, rtol=1e-5, atol=1e-7 * np.abs(dk).max())
+
+
+# ------------------------------------------------------------------ reports
+
+
+def test_stack_report_of_a_lossless_stack_conserves_energy_and_is_passive():
+    from core.optics import stack_report
+
+    glass, film = ConstantMedium(2.25), ConstantMedium(1.9)
+    rep = stack_report(
+        [ConstantMedium(1.0), film, glass],
+        [0.3],
+        np.array([1.0, 2.0, 3.0]),
+        angles_deg=[0.0, 40.0],
+        polarizations=["s", "p"],
+        physical=False,
+    )
+    assert list(rep.arrays)[:2] == ["frequencies", "angles"] and rep.arrays["R_s"].values.size == 6
+    for pol in ("s", "p"):
+        c = rep.checks[f"energy_{pol}"]
+        assert c.verdict is True and c.kind == "bound" and c.details["lossless"]
+        assert c.value is not None and c.value < 1e-13
+    assert rep.checks["passive"].verdict is True and not rep.warnings
+    meta, _ = rep.payload()
+    assert meta["shape"] == {"angles": 2, "frequencies": 3, "order": "angle-major"}
+
+
+def test_stack_report_flags_a_gain_layer_as_negative_absorptance_and_not_passive():
+    from core.optics import stack_report
+
+    gain = ConstantMedium(2.0 - 0.3j)  # Im eps < 0: an amplifying layer
+    rep = stack_report(
+        [ConstantMedium(1.0), gain, ConstantMedium(2.25)],
+        [2.0],
+        np.array([1.0, 1.5]),
+        angles_deg=[0.0],
+        polarizations=["s"],
+        physical=False,
+    )
+    a = rep.checks["energy_s"]
+    assert a.verdict is False and not a.details["lossless"] and a.value < 0
+    p = rep.checks["passive"]
+    assert p.verdict is False and p.details["media"] == ["medium/1"]
+    assert any("absorptance" in w for w in rep.warnings)
+    assert any("not passive" in w for w in rep.warnings)
+
+
+def test_stack_report_energy_check_catches_coefficients_that_violate_r_plus_t_is_one(monkeypatch):
+    import core.optics as optics_mod
+
+    real = optics_mod.stack_coefficients
+
+    def broken(*args, **kw):  # a numerically wrong R (what the check exists to catch)
+        c = real(*args, **kw)
+        return Coefficients(r=c.r, t=c.t, R=c.R * 1.01, T=c.T, A=1.0 - 1.01 * c.R - c.T)
+
+    from core.optics import Coefficients
+
+    monkeypatch.setattr(optics_mod, "stack_coefficients", broken)
+    rep = optics_mod.stack_report(
+        [ConstantMedium(1.0), ConstantMedium(2.25)],
+        [],
+        np.array([1.0]),
+        angles_deg=[0.0],
+        polarizations=["p"],
+        physical=False,
+    )
+    c = rep.checks["energy_p"]
+    assert c.verdict is False and abs(c.value - 0.0004) < 1e-12  # 0.01 x R, R = 0.04
+    assert rep.warnings and "lossless" in rep.warnings[0]
+
+
+def test_stack_report_notes_a_left_handed_medium_by_its_path():
+    from core.optics import stack_report
+
+    rep = stack_report(
+        [ConstantMedium(1.0), ConstantMedium(-1.0 + 1e-6j, -1.0 + 1e-6j)],
+        [],
+        np.array([1.0]),
+        angles_deg=[0.0],
+        polarizations=["s"],
+        physical=False,
+        fields=[("ambient",), ("substrate",)],
+    )
+    assert any("left-handed" in w and "substrate" in w for w in rep.warnings)
+
+
+def test_frequency_checks_see_the_branch_rule_disagreement_of_a_gain_band():
+    from core.optics import frequency_checks
+
+    w = np.linspace(0.5, 2.0, 200)
+    passive = OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.05, "e_dip": 1.0}])
+    r = optical_response(passive, w)
+    ok = dict(frequency_checks(w, r, passive))
+    assert ok["branch_rules"].verdict is True and ok["passive"].verdict is True
+    gain = ConstantMedium(2.0 - 0.1j)  # Im(eps mu) < 0: the v_g > 0 wave grows
+    rg = optical_response(gain, w)
+    bad = dict(frequency_checks(w, rg, gain))
+    assert bad["passive"].verdict is False and bad["passive"].details["min_im_epsilon"] < 0
+    assert bad["branch_rules"].verdict is False and bad["branch_rules"].value == 1.0
