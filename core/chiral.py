@@ -1,4 +1,4 @@
-"""Single-susceptibility optics of Cho (seed 002): chi_m vs chi_B, chiral media, Drude-Born-Fedorov.
+"""Single-susceptibility optics of Cho (2007): chi_m vs chi_B, chiral media, Drude-Born-Fedorov.
 
 Units and conventions
 ---------------------
@@ -66,21 +66,35 @@ the derivation from eq 54; the paper's +- is -s). When eps and mu carry the comm
 E1-M1 mixing requires, eps mu has a second-order pole and so does (c k_s / w)^2 (shifted to where
 1/n = s beta w); eq 29 has only single poles and finite k at the resonance.
 
-Reference: K. Cho, "Model-independent derivation of macroscopic Maxwell equations from microscopic
-basis: beyond the eps and mu description", arXiv:cond-mat/0611235 (v4, 2007).
+Reports and checks
+------------------
+:func:`magnetic_resonance_report` and :func:`single_susceptibility_report` return the typed
+:class:`core.checks.Report` of one computation (the HTTP API serialises it as it is); every verdict
+they carry is a module-level :class:`core.checks.CheckSpec` below (passivity is the one
+:data:`core.passivity.PASSIVITY` statement).
+
+References
+----------
+:data:`core.references.CHO` (v4, 2007); equation numbers are the paper's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Final, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import constants as sc
 
+from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.errors import InvalidInput, PoleOnGrid
+from core.media import RationalMedium
 from core.optics import impedance, normal_reflectance, refractive_index
 from core.oscillators import lorentz_sums
+from core.passivity import passivity_check
+from core.units import is_physical, linear_scale
 
 MODEL_NAME_MAGNETIC: Final = "cho-magnetic-resonance"
 MODEL_NAME_CHIRAL: Final = "cho-single-susceptibility"
@@ -250,6 +264,83 @@ class MagneticResonanceMedium:
     def strength_si(self) -> float:
         """4 pi b, the strength in SI normalisation (chi^SI = 4 pi chi^G)."""
         return si_strength(self.b)
+
+    # Medium protocol (core.media.Medium): eqs 44-47 through magnetic_resonance_eps_mu[_derivative]
+
+    def eps_mu(self, w: ArrayLike) -> tuple[ComplexArray, ComplexArray]:
+        """eps(w) and mu(w) on real frequencies in [w], shape (N,) (:func:`magnetic_resonance_eps_mu`)."""
+        wv = np.asarray(w, dtype=np.float64).reshape(-1)
+        eps, mu = magnetic_resonance_eps_mu(self, wv)
+        return (
+            np.asarray(eps, dtype=np.complex128).reshape(wv.shape),
+            np.asarray(mu, dtype=np.complex128).reshape(wv.shape),
+        )
+
+    def eps_mu_derivative(self, w: ArrayLike) -> tuple[ComplexArray, ComplexArray, ComplexArray]:
+        """eps, mu and the analytic d(eps mu)/dw (:func:`magnetic_resonance_eps_mu_derivative`)."""
+        wv = np.asarray(w, dtype=np.float64).reshape(-1)
+        eps, mu, d = magnetic_resonance_eps_mu_derivative(self, wv)
+        return (
+            np.asarray(eps, dtype=np.complex128).reshape(wv.shape),
+            np.asarray(mu, dtype=np.complex128).reshape(wv.shape),
+            np.asarray(d, dtype=np.complex128).reshape(wv.shape),
+        )
+
+    def scaled(self, s: float) -> MagneticResonanceMedium:
+        """The same medium with frequencies times ``s``: b, w0, gamma and the background
+        frequencies and dampings scale by s, the background strengths by s^2."""
+        return MagneticResonanceMedium(
+            eps_b=self.eps_b,
+            b=self.b * s,
+            w0=self.w0 * s,
+            gamma=self.gamma * s,
+            assignment=self.assignment,
+            line_shape=self.line_shape,
+            background_omega=tuple(o * s for o in self.background_omega),
+            background_gamma=tuple(g * s for g in self.background_gamma),
+            background_strength=tuple(x * s * s for x in self.background_strength),
+        )
+
+    def rational(self) -> RationalMedium:
+        """Pole-residue form (eqs 44-47), with s = 4 pi b and eps = eps_b + sum_p S_p / D_p(w).
+
+        chi_m resonant: mu = 1 + s / (w0 - w - i gamma)  =>  1/mu = 1 - s / (w0 + s - i gamma - w);
+        chi_B resonant: 1/mu = 1 - s / (w0 - i gamma - w);
+        chi_m lorentz: mu = 1 + 2 w0 s / D_0  =>  1/mu = 1 - 2 w0 s / (w0^2 + 2 w0 s - w^2 - 2 i gamma w);
+        chi_B lorentz: 1/mu = 1 - 2 w0 s / D_0.
+        So the chi_m assignment moves the pole of 1/mu (the zero of mu) up by s, chi_B keeps it.
+        """
+        s = 4.0 * np.pi * float(self.b)
+        w0, g = float(self.w0), float(self.gamma)
+        om = list(self.background_omega)
+        ga = list(self.background_gamma)
+        a = list(self.background_strength)
+        b = [0.0] * len(om)
+        empty = np.zeros(0, dtype=np.complex128)
+        pole, beta = empty, empty
+        if self.line_shape == "resonant":
+            shift = s if self.assignment == "chi_m" else 0.0
+            pole = np.array([w0 + shift - 1j * g])
+            beta = np.array([-s + 0j])
+        else:
+            wm = np.sqrt(w0 * w0 + 2.0 * w0 * s) if self.assignment == "chi_m" else w0
+            om.append(float(wm))
+            ga.append(g)
+            a.append(0.0)
+            b.append(-2.0 * w0 * s)
+        n = len(om)
+        return RationalMedium(
+            eps_inf=complex(self.eps_b),
+            inv_mu_inf=1.0,
+            omega=np.asarray(om, dtype=np.float64).reshape(n),
+            gamma=np.asarray(ga, dtype=np.float64).reshape(n),
+            a=np.asarray(a, dtype=np.float64).reshape(n),
+            b=np.asarray(b, dtype=np.float64).reshape(n),
+            c=np.zeros(n),
+            pole=pole,
+            alpha=np.zeros(pole.shape[0], dtype=np.complex128),
+            beta=beta,
+        )
 
 
 def _as_frequencies(w: ArrayLike) -> NDArray[np.float64] | ComplexArray:
@@ -1012,4 +1103,577 @@ def dbf_counterpart(medium: ChiralMedium, beta: float | None = None) -> DBFMediu
         eps_strength=medium.e1,
         mu_strength=medium.m1,
         beta=beta,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: Cho's statements as checks, written once (the HTTP API serialises these reports)
+# ---------------------------------------------------------------------------------------------
+
+#: Map from frequencies in the medium's unit to the unit the user reads (the grid's).
+ToOutput = Callable[[FloatArray], FloatArray]
+
+#: Relative tolerance of the exact algebraic identities evaluated on the grid (rounding only).
+IDENTITY_RTOL: Final = 1e-9
+
+MU_POLE_ZERO: Final = CheckSpec(
+    name="mu_pole_zero",
+    kind="value",
+    equation="Cho eqs 44-47 at gamma -> 0: chi_m puts the pole of mu at w0 and its zero at "
+    "w0 + 4 pi b; chi_B puts the zero at w0 and the pole at w0 - 4 pi b (the edges of the band "
+    "where mu < 0, the transmission window when eps < 0)",
+    explanation="The frequencies between which mu < 0; with eps < 0 waves propagate only there.",
+)
+LEFT_HANDED_WINDOW: Final = CheckSpec(
+    name="left_handed_window",
+    kind="indicative",
+    equation="Re eps < 0 at the centre of the band where mu < 0 (Cho eqs 46-47, Figs. 1-2, "
+    "sec. 3.4): there n^2 = eps mu > 0 with n < 0 and v_p v_g < 0",
+    explanation="Where eps is not negative the band where mu < 0 is opaque instead of a "
+    "left-handed transmission window (eps is sampled at the centre of the band only).",
+    warning="eps is not negative in the band where mu < 0: no left-handed window "
+    "(Cho's Figs. 1-2 need eps_b < 0 around w0)",
+)
+REFLECTANCE_DIP: Final = CheckSpec(
+    name="reflectance_dip",
+    kind="value",
+    equation="R = |(Z - 1)/(Z + 1)|^2 with Z = mu / n (Cho sec. 3.4, Fig. 2): R = 0 where Z = 1, "
+    "i.e. n = -1 when eps = -1",
+    explanation="The smallest reflectance on the grid, where it is, and n and Z there.",
+)
+REALITY_CONDITION: Final = CheckSpec(
+    name="reality_condition",
+    kind="bound",
+    equation="chi(-w*) = chi(w)* on the grid (the resonant and antiresonant pair g_nu + h_nu of "
+    "Cho eq 64), relative to max |chi|",
+    explanation="The resonant form of eqs 44-45 keeps only the resonant term, so it is not the "
+    "response of a real (causal, real-field) medium: trust it only for |w - w0| << w0, or use "
+    "line_shape 'lorentz'.",
+    tolerance=IDENTITY_RTOL,
+)
+ASSIGNMENT_SHIFT: Final = CheckSpec(
+    name="assignment_shift",
+    kind="bound",
+    equation="mu_chi_B(w) = mu_chi_m(w + 4 pi b) for the resonant form (Cho eqs 44-45, Fig. 2: "
+    "1/(1 - a/(w0 - w - i gamma)) = 1 + a/(w0 - w - a - i gamma), a = 4 pi b), relative "
+    "difference per point divided by 1 + |w| / |w0 - w -+ a - i gamma| (the rounding of w -+ a)",
+    explanation="The chi_B spectrum is the chi_m spectrum shifted down by 4 pi b ('almost "
+    "identical curves' of Fig. 2); a failure means mu is not the one of eqs 44-47 (a defect).",
+    tolerance=IDENTITY_RTOL,
+    warning="mu differs from the other assignment's mu shifted by 4 pi b by {value:.3g} "
+    "(relative): the identity of eqs 44-45 does not hold on this grid",
+)
+MIXING_BOUND: Final = CheckSpec(
+    name="mixing_bound",
+    kind="bound",
+    equation="|g_j| <= 2 sqrt(e_j m_j) for every resonance (Cauchy-Schwarz on the numerator "
+    "|I + i k Q|^2 >= 0 of Cho eq 27); value = max_j |g_j| / (2 sqrt(e_j m_j))",
+    explanation="A larger mixed strength makes one transition's numerator negative for some k: "
+    "one circular polarisation would show gain, which no ground-state medium does.",
+    tolerance=MIXED_RTOL,
+    warning="mixed strength above the Cauchy-Schwarz bound (max |g| / 2 sqrt(e m) = {value:.6g}): "
+    "one circular polarisation shows gain",
+)
+CIRCULAR_SPLITTING: Final = CheckSpec(
+    name="circular_splitting",
+    kind="bound",
+    equation="k_+ = k_- exactly without mixed strengths (Cho eq 29: the two circular quadratics "
+    "coincide when every g_j = 0); with them they split (optical activity); value = max |k_+ - k_-|",
+    explanation="Circular waves that split without any mixed strength contradict eq 29: the "
+    "rotation and dichroism are then numerical artefacts.",
+    tolerance=0.0,
+    warning="k_+ and k_- differ by {value:.3g} although no resonance has a mixed strength",
+)
+ACHIRAL_EQUIVALENCE: Final = CheckSpec(
+    name="achiral_equivalence",
+    kind="bound",
+    equation="without mixed strengths (c k / w)^2 = eps mu with mu = 1 / (1 - 4 pi chi_B) "
+    "(Cho eqs 34-37), max relative difference on the grid",
+    explanation="The single-susceptibility dispersion of an achiral medium must equal the eps-mu "
+    "one with chi_B (not chi_m); a difference means the roots of eq 29 are wrong.",
+    tolerance=IDENTITY_RTOL,
+    warning="the achiral dispersion differs from eps / (1 - 4 pi chi_B) by {value:.3g} (relative)",
+)
+LOW_FREQUENCY_ROTATION: Final = CheckSpec(
+    name="low_frequency_rotation",
+    kind="value",
+    equation="rho -> coefficient * w^2 as w -> 0 (Biot's law, from Cho eq 29), coefficient = "
+    "sum_j g_j / (2 w_j^2); w in the medium unit, rho in rad per c/unit",
+    explanation="The Biot coefficient of the low-frequency optical rotation.",
+)
+SINGLE_POLES: Final = CheckSpec(
+    name="single_poles",
+    kind="value",
+    equation="Cho eq 29: (4 pi c / w^2) chi_em is a sum of single poles; k stays finite at a pole "
+    "with m_j > 0",
+    explanation="The resonance frequencies (in the grid's unit), the only poles of chi_em.",
+)
+DBF_COMPARISON: Final = CheckSpec(
+    name="dbf",
+    kind="value",
+    equation="Cho eq 43: (c k / w)^2 = eps mu (1 -+ beta w n / c)^-2; eps mu has second-order "
+    "poles where eps and mu share a pole (eq 54)",
+    explanation="The DBF admittance beta (in the output length unit) and the frequencies where the "
+    "DBF eps mu has double poles while chi_em has single ones.",
+)
+
+
+def wavenumber_scale(unit: str) -> float:
+    """Factor from a wavenumber in [unit]/c (this module's convention) to the API's unit: 1/m
+    for a physical ``unit`` (core.units), 1 for ``model``."""
+    return linear_scale(unit) / sc.c if is_physical(unit) else 1.0
+
+
+def wavenumber_unit(unit: str) -> str:
+    """Unit of a wavenumber (or absorption coefficient) reported for a medium in ``unit``."""
+    return "1/m" if is_physical(unit) else f"{unit} frequency unit / c"
+
+
+def _require_finite(named: dict[str, NDArray[np.generic]]) -> None:
+    for name, arr in named.items():
+        if not np.all(np.isfinite(arr)):
+            raise InvalidInput(
+                f"{name} is not finite at some grid point: the grid hits a singular point of the "
+                "undamped model",
+                field=("frequencies",),
+                fix="give the resonances a damping gamma > 0, or move the grid points",
+            )
+
+
+def _out(to_output: ToOutput, x: float) -> float | None:
+    """A positive finite frequency of the medium's unit in the output unit (else None)."""
+    if not np.isfinite(x) or x <= 0:
+        return None
+    return float(to_output(np.array([x]))[0])
+
+
+def _identity(x: FloatArray) -> FloatArray:
+    return x
+
+
+def _max_rel(a: ComplexArray, b: ComplexArray) -> float:
+    """max |a - b| / max(|b|, tiny) over the points where both are finite (0 if none)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    if not ok.any():
+        return 0.0
+    return float(np.max(np.abs(a[ok] - b[ok]) / np.maximum(np.abs(b[ok]), 1e-300)))
+
+
+def signed_im_n2(n: ComplexArray) -> FloatArray:
+    """sign(Re n) Im(n^2) = 2 |Re n| Im n: Im(eps mu) as seen by the wave of index ``n``.
+
+    For Re n > 0 this is Im(eps mu); in a left-handed band (Re n < 0, Cho sec. 3.4) an absorbed
+    wave has Im(eps mu) < 0, and the sign is reversed so that >= 0 still means absorption. ``n``
+    must be the index of the wave that carries energy forward (Re(n / mu) > 0), so that a gain
+    medium gives a negative value.
+    """
+    nn = np.asarray(n, dtype=np.complex128)
+    return np.asarray(2.0 * np.abs(nn.real) * nn.imag, dtype=np.float64)
+
+
+def magnetic_passivity_check(
+    w: FloatArray,
+    eps: ComplexArray,
+    mu: ComplexArray,
+    *,
+    to_output: ToOutput | None = None,
+) -> Check:
+    """The :data:`core.passivity.PASSIVITY` check of an eps-mu medium that may be left-handed.
+
+    The full statement (Im eps >= 0 and (Im mu >= 0 or sign(Re mu) Im(eps mu) >= 0)), so Cho's
+    absorbing left-handed window (eps = -1, Im mu > 0, where Im(eps mu) = -Im mu < 0) passes and
+    a gain medium, left-handed or not, fails. ``details`` add ``min_im_epsilon`` and ``min_im_mu``.
+    """
+    e = np.asarray(eps, dtype=np.complex128).reshape(-1)
+    m = np.asarray(mu, dtype=np.complex128).reshape(-1)
+    chk = passivity_check(
+        np.asarray(w, dtype=np.float64).reshape(-1),
+        eps=e,
+        mu=m,
+        to_output=to_output,
+    )
+    return replace(
+        chk,
+        details={
+            **chk.details,
+            "min_im_epsilon": float(e.imag.min()),
+            "min_im_mu": float(m.imag.min()),
+        },
+    )
+
+
+def reality_condition_check(medium: MagneticResonanceMedium, w: FloatArray) -> Check:
+    """:data:`REALITY_CONDITION`: max |chi(-w) - chi(w)*| / max |chi| on the real grid ``w``."""
+    ww = np.asarray(w, dtype=np.float64).reshape(-1)
+    chi = magnetic_susceptibility(medium, ww)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = np.abs(magnetic_susceptibility(medium, -ww) - np.conj(chi))
+    ok = np.isfinite(diff) & np.isfinite(chi)
+    scale = float(np.max(np.abs(chi[ok]))) if ok.any() else 0.0
+    rel = float(np.max(diff[ok])) / scale if scale > 0 else 0.0
+    return REALITY_CONDITION.judge(rel <= IDENTITY_RTOL, rel, line_shape=medium.line_shape)
+
+
+def assignment_shift_check(
+    medium: MagneticResonanceMedium, w: FloatArray, mu: ComplexArray
+) -> Check:
+    """:data:`ASSIGNMENT_SHIFT`: ``mu`` (this medium's, on ``w``) against the other assignment's
+    mu at w -+ 4 pi b, written out from eqs 44-45 (``resonant`` line shape only)."""
+    if medium.line_shape != "resonant":
+        return ASSIGNMENT_SHIFT.judge(
+            None,
+            explanation="The shift identity is exact only for the resonant form of eqs 44-45; "
+            "the lorentz form adds an antiresonant term.",
+        )
+    ww = np.asarray(w, dtype=np.float64).reshape(-1)
+    a = si_strength(medium.b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if medium.assignment == "chi_B":  # mu_B(w) = mu_m(w + a)
+            other = 1.0 + a / (medium.w0 - (ww + a) - 1j * medium.gamma)
+        else:  # mu_m(w) = mu_B(w - a)
+            other = 1.0 / (1.0 - a / (medium.w0 - (ww - a) - 1j * medium.gamma))
+        # rounding of w -+ a is amplified by |w| / |denominator| near the poles: judge per point
+        # relative to that condition number, so an undamped grid near a pole is no failure
+        den = np.abs(medium.w0 - ww[:, None] - np.array([0.0, a, -a]) - 1j * medium.gamma)
+        cond = 1.0 + np.abs(ww) / np.min(den, axis=1)
+        mm = np.asarray(mu, dtype=np.complex128).reshape(-1)
+        diff = np.abs(mm - other) / (np.maximum(np.abs(other), 1e-300) * cond)
+    ok = np.isfinite(diff)
+    rel = float(np.max(diff[ok])) if ok.any() else 0.0
+    return ASSIGNMENT_SHIFT.judge(rel <= IDENTITY_RTOL, rel, shift=a)
+
+
+def magnetic_resonance_report(
+    medium: MagneticResonanceMedium,
+    w: ArrayLike,
+    *,
+    unit: str = "model",
+    frequencies: ArrayLike | None = None,
+    frequency_unit: str | None = None,
+    to_output: ToOutput | None = None,
+) -> Report:
+    """The report of a magnetic resonance assigned to chi_m or chi_B (Cho eqs 44-47, Figs. 1-2).
+
+    Parameters
+    ----------
+    medium : MagneticResonanceMedium
+    w : (N,) float
+        Frequencies in the medium's unit ``unit`` (w > 0).
+    unit : str
+        The medium's frequency unit (core.units; ``model`` = Cho's units of w0). Wavenumbers are
+        reported in 1/m for a physical unit, else in [unit]/c.
+    frequencies : (N,) float, optional
+        The grid as the user gave it (echoed as the first array); default ``w``.
+    frequency_unit : str, optional
+        Unit of ``frequencies``; default ``unit``.
+    to_output : callable, optional
+        Map from the medium's unit to ``frequency_unit`` (window edges, poles); default identity.
+
+    Returns
+    -------
+    Report
+        Arrays (the CSV columns): frequencies, epsilon, mu, chi (Gaussian), refractive_index
+        (Im n >= 0), wavenumber k = n w / c, impedance Z = mu / n, reflectance, group_index
+        c Re dk/dw, backward_wave (propagating with v_p v_g < 0). Checks: :data:`MU_POLE_ZERO`,
+        :data:`LEFT_HANDED_WINDOW`, :data:`REFLECTANCE_DIP`, passivity
+        (:func:`magnetic_passivity_check`), :data:`REALITY_CONDITION`, :data:`ASSIGNMENT_SHIFT`.
+
+    Raises
+    ------
+    PoleOnGrid, InvalidInput
+        An undamped singularity (or band edge) on the grid.
+    """
+    ww = np.asarray(w, dtype=np.float64).reshape(-1)
+    grid = ww if frequencies is None else np.asarray(frequencies, dtype=np.float64).reshape(-1)
+    gunit = unit if frequency_unit is None else frequency_unit
+    back = _identity if to_output is None else to_output
+    r = magnetic_resonance_response(medium, ww)
+    _require_finite({"group index": r.group_index, "refractive index": r.n})
+    ks = wavenumber_scale(unit)
+    backward = r.propagating & (r.n.real * r.group_index < 0)
+
+    pole, zero = mu_pole_and_zero(medium)
+    lo, hi = transmission_window(medium)
+    mid = 0.5 * (lo + hi) if np.isfinite(lo) and np.isfinite(hi) else float("nan")
+    eps_mid = (
+        complex(background_permittivity(medium, np.array([mid]))[0])
+        if np.isfinite(mid)
+        else complex("nan")
+    )
+    lh = bool(np.isfinite(mid) and eps_mid.real < 0)
+    edges = sorted(x for x in (_out(back, lo), _out(back, hi)) if x is not None)
+    i_min = int(np.argmin(r.reflectance))
+
+    checks = checks_of(
+        ("mu_pole_zero", MU_POLE_ZERO.value_only(pole=_out(back, pole), zero=_out(back, zero))),
+        (
+            "left_handed_window",
+            LEFT_HANDED_WINDOW.judge(
+                lh,
+                eps_mid.real if np.isfinite(mid) else None,
+                edges=edges,
+                w0_at="lower edge" if abs(lo - medium.w0) <= abs(hi - medium.w0) else "upper edge",
+                epsilon_at_center=eps_mid if np.isfinite(mid) else None,
+                width_four_pi_b=medium.strength_si,
+            ),
+        ),
+        (
+            "reflectance_dip",
+            REFLECTANCE_DIP.value_only(
+                float(r.reflectance[i_min]),
+                min_reflectance=float(r.reflectance[i_min]),
+                at_frequency=float(grid[i_min]),
+                refractive_index=complex(r.n[i_min]),
+                impedance=complex(r.impedance[i_min]),
+            ),
+        ),
+        ("passive", magnetic_passivity_check(ww, r.eps, r.mu, to_output=back)),
+        ("reality_condition", reality_condition_check(medium, ww)),
+        ("assignment_shift", assignment_shift_check(medium, ww, r.mu)),
+    )
+    k_unit = wavenumber_unit(unit)
+    arrays = {
+        "frequencies": Series(grid, "frequency w", gunit),
+        "epsilon": Series(r.eps, "permittivity eps(w)", "1", "frequencies"),
+        "mu": Series(r.mu, "permeability mu(w) (eq 46 or 47)", "1", "frequencies"),
+        "chi": Series(
+            r.chi,
+            f"Gaussian susceptibility {medium.assignment}(w) (eq 44 or 45)",
+            "Gaussian (dimensionless); SI = 4 pi x",
+            "frequencies",
+        ),
+        "refractive_index": Series(r.n, "refractive index n, Im n >= 0", "1", "frequencies"),
+        "wavenumber": Series(r.k * ks, "wavenumber k = n w / c", k_unit, "frequencies"),
+        "impedance": Series(r.impedance, "relative impedance Z = mu / n", "1", "frequencies"),
+        "reflectance": Series(
+            np.ascontiguousarray(r.reflectance), "normal-incidence reflectance", "1", "frequencies"
+        ),
+        "group_index": Series(
+            np.ascontiguousarray(r.group_index), "group index c Re(dk/dw)", "1", "frequencies"
+        ),
+        "backward_wave": Series(
+            backward, "propagating with v_p v_g < 0 (Cho sec. 3.4)", "1", "frequencies"
+        ),
+    }
+    return Report(
+        model=MODEL_NAME_MAGNETIC,
+        version=MODEL_VERSION,
+        arrays=arrays,
+        checks=checks,
+        units={"medium": unit},
+    )
+
+
+def mixing_bound_check(
+    e1: ArrayLike, m1: ArrayLike, mixed: ArrayLike, *, tolerance: float | None = None
+) -> Check:
+    """:data:`MIXING_BOUND` of resonance strengths (each (M,)); details ``ratio`` per resonance,
+    |g_j| / (2 sqrt(e_j m_j)) (``None`` where e_j m_j = 0, where g_j must vanish)."""
+    e = np.asarray(e1, dtype=np.float64).reshape(-1)
+    m = np.asarray(m1, dtype=np.float64).reshape(-1)
+    g = np.abs(np.asarray(mixed, dtype=np.float64).reshape(-1))
+    tol = MIXED_RTOL if tolerance is None else tolerance
+    ratios: list[float | None] = []
+    worst = 0.0
+    for ej, mj, gj in zip(e, m, g, strict=True):
+        if ej * mj > 0:
+            q = float(gj / (2.0 * np.sqrt(ej * mj)))
+            ratios.append(q)
+        else:
+            q = 0.0 if gj == 0 else float("inf")
+            ratios.append(None)
+        worst = max(worst, q)
+    return MIXING_BOUND.judge(worst * worst <= 1.0 + tol, worst, tolerance=tol, ratio=ratios)
+
+
+def chiral_passivity_check(
+    w: FloatArray,
+    n_plus: ComplexArray,
+    n_minus: ComplexArray,
+    *,
+    alpha_scale: float = 1.0,
+    to_output: ToOutput | None = None,
+) -> Check:
+    """The :data:`core.passivity.PASSIVITY` check of the two forward circular waves (eq 29).
+
+    Each circular channel s has its own eps mu = n_s^2 (eq 29); Im n_s^2 is judged with the sign
+    of :func:`signed_im_n2` (>= 0: the forward wave is absorbed), the worse of the two channels at
+    each frequency. ``details`` add ``min_alpha`` = min over both of 2 Im k = 2 w Im n, times
+    ``alpha_scale`` (the output unit of an absorption coefficient).
+    """
+    ww = np.asarray(w, dtype=np.float64).reshape(-1)
+    npl = np.asarray(n_plus, dtype=np.complex128).reshape(-1)
+    nmi = np.asarray(n_minus, dtype=np.complex128).reshape(-1)
+    q = np.minimum(signed_im_n2(npl), signed_im_n2(nmi))
+    chk = passivity_check(
+        ww,
+        q,
+        to_output=to_output,
+        scope="sampled on the frequency grid, both circular waves; Im(n_s^2) taken with the sign "
+        "of Re n_s",
+    )
+    alpha = 2.0 * ww * np.minimum(npl.imag, nmi.imag)
+    return replace(chk, details={**chk.details, "min_alpha": float(alpha.min()) * alpha_scale})
+
+
+def circular_splitting_check(
+    is_chiral: bool, k_plus: ArrayLike, k_minus: ArrayLike, *, scale: float = 1.0
+) -> Check:
+    """:data:`CIRCULAR_SPLITTING`: ``value`` = max |k_+ - k_-| times ``scale`` (the output unit
+    of a wavenumber); it must be exactly 0 unless the medium ``is_chiral``."""
+    split = float(np.max(np.abs(np.asarray(k_plus) - np.asarray(k_minus)))) * scale
+    return CIRCULAR_SPLITTING.judge(
+        is_chiral or split == 0.0,
+        split,
+        chiral=is_chiral,
+        max_abs_k_plus_minus_k_minus=split,
+    )
+
+
+def achiral_equivalence_check(
+    w: FloatArray, k: ComplexArray, eps: ComplexArray, four_pi_chi_b: ComplexArray
+) -> Check:
+    """:data:`ACHIRAL_EQUIVALENCE`: (k / w)^2 (k in [w]/c) against eps / (1 - 4 pi chi_B)."""
+    ww = np.asarray(w, dtype=np.float64)
+    rel = _max_rel(
+        (np.asarray(k, dtype=np.complex128) / ww) ** 2,
+        np.asarray(eps, dtype=np.complex128) / (1.0 - np.asarray(four_pi_chi_b)),
+    )
+    return ACHIRAL_EQUIVALENCE.judge(rel <= IDENTITY_RTOL, rel, max_relative_difference=rel)
+
+
+def single_susceptibility_report(
+    medium: ChiralMedium,
+    w: ArrayLike,
+    *,
+    unit: str = "model",
+    frequencies: ArrayLike | None = None,
+    frequency_unit: str | None = None,
+    to_output: ToOutput | None = None,
+    dbf: bool = False,
+    dbf_beta: float | None = None,
+) -> Report:
+    """The report of a chiral single-susceptibility medium (Cho eqs 27, 29, 48), optionally
+    compared with its Drude-Born-Fedorov counterpart (eqs 43, 54).
+
+    Parameters
+    ----------
+    medium : ChiralMedium
+    w : (N,) float
+        Frequencies in the medium's unit ``unit`` (w > 0).
+    unit, frequencies, frequency_unit, to_output
+        As for :func:`magnetic_resonance_report`.
+    dbf : bool
+        Also compute the DBF medium of :func:`dbf_counterpart`.
+    dbf_beta : float, optional
+        Its chiral admittance in c/[unit] (a length); ``None``: matched to the low-frequency
+        rotation.
+
+    Returns
+    -------
+    Report
+        Arrays: frequencies, k_plus, k_minus (1/m or [unit]/c), n_plus, n_minus, rotatory_power,
+        circular_dichroism, alpha_plus, alpha_minus, epsilon, four_pi_chi_b and, with ``dbf``,
+        dbf_eps_mu, dbf_k_plus, dbf_k_minus, dbf_rotatory_power. Checks: :data:`MIXING_BOUND`,
+        :data:`CIRCULAR_SPLITTING`, passivity (:func:`chiral_passivity_check`),
+        :data:`LOW_FREQUENCY_ROTATION`, :data:`SINGLE_POLES`, :data:`ACHIRAL_EQUIVALENCE`
+        (achiral media only), :data:`DBF_COMPARISON` (with ``dbf``).
+    """
+    ww = np.asarray(w, dtype=np.float64).reshape(-1)
+    grid = ww if frequencies is None else np.asarray(frequencies, dtype=np.float64).reshape(-1)
+    gunit = unit if frequency_unit is None else frequency_unit
+    back = _identity if to_output is None else to_output
+    r = chiral_response(medium, ww)
+    _require_finite({"k_plus": r.k_plus, "k_minus": r.k_minus})
+    ks = wavenumber_scale(unit)
+    k_unit = wavenumber_unit(unit)
+    om = np.asarray(medium.omega)
+
+    pairs: list[tuple[str, Check]] = [
+        ("mixing_bound", mixing_bound_check(medium.e1, medium.m1, medium.mixed)),
+        (
+            "circular_splitting",
+            circular_splitting_check(medium.is_chiral, r.k_plus, r.k_minus, scale=ks),
+        ),
+        (
+            "passive",
+            chiral_passivity_check(ww, r.n_plus, r.n_minus, alpha_scale=ks, to_output=back),
+        ),
+        (
+            "low_frequency_rotation",
+            LOW_FREQUENCY_ROTATION.value_only(
+                coefficient=float(
+                    sum(g / (2.0 * o**2) for g, o in zip(medium.mixed, om, strict=True))
+                ),
+            ),
+        ),
+        ("single_poles", SINGLE_POLES.value_only(poles=[_out(back, float(o)) for o in om])),
+    ]
+    if not medium.is_chiral:
+        pairs.append(
+            ("achiral_equivalence", achiral_equivalence_check(ww, r.k_plus, r.eps, r.chi_b))
+        )
+    arrays = {
+        "frequencies": Series(grid, "frequency w", gunit),
+        "k_plus": Series(
+            r.k_plus * ks,
+            "forward wavenumber k_+ (positive helicity, eq 29)",
+            k_unit,
+            "frequencies",
+        ),
+        "k_minus": Series(
+            r.k_minus * ks, "forward wavenumber k_- (negative helicity)", k_unit, "frequencies"
+        ),
+        "n_plus": Series(r.n_plus, "index n_+ = c k_+ / w", "1", "frequencies"),
+        "n_minus": Series(r.n_minus, "index n_- = c k_- / w", "1", "frequencies"),
+        "rotatory_power": Series(
+            np.ascontiguousarray(r.rotatory_power * ks),
+            "rotatory power (Re k_+ - Re k_-)/2",
+            "rad/m" if is_physical(unit) else f"rad per c/{unit}",
+            "frequencies",
+        ),
+        "circular_dichroism": Series(
+            np.ascontiguousarray(r.circular_dichroism * ks),
+            "circular dichroism alpha_+ - alpha_-",
+            k_unit,
+            "frequencies",
+        ),
+        "alpha_plus": Series(
+            np.ascontiguousarray(r.alpha_plus * ks), "absorption 2 Im k_+", k_unit, "frequencies"
+        ),
+        "alpha_minus": Series(
+            np.ascontiguousarray(r.alpha_minus * ks), "absorption 2 Im k_-", k_unit, "frequencies"
+        ),
+        "epsilon": Series(r.eps, "E1 part eps_inf + sum e_j / D_j", "1", "frequencies"),
+        "four_pi_chi_b": Series(
+            r.chi_b, "M1 part 4 pi chi_B = w^2 sum m_j / D_j (eq 37)", "1", "frequencies"
+        ),
+    }
+    if dbf:
+        d = dbf_counterpart(medium, dbf_beta)
+        dr = dbf_response(d, ww)
+        _require_finite({"DBF k_plus": dr.k_plus, "DBF k_minus": dr.k_minus})
+        arrays["dbf_eps_mu"] = Series(
+            dr.eps_mu, "DBF eps mu (double poles, eq 43)", "1", "frequencies"
+        )
+        arrays["dbf_k_plus"] = Series(dr.k_plus * ks, "DBF k_+ (eq 43)", k_unit, "frequencies")
+        arrays["dbf_k_minus"] = Series(dr.k_minus * ks, "DBF k_- (eq 43)", k_unit, "frequencies")
+        arrays["dbf_rotatory_power"] = Series(
+            np.ascontiguousarray(dr.rotatory_power * ks),
+            "DBF rotatory power (Re k_+ - Re k_-)/2",
+            arrays["rotatory_power"].unit,
+            "frequencies",
+        )
+        double = [
+            _out(back, float(o))
+            for o, e, m in zip(om, medium.e1, medium.m1, strict=True)
+            if e > 0 and m > 0
+        ]
+        pairs.append(("dbf", DBF_COMPARISON.value_only(beta=d.beta / ks, double_poles=double)))
+    return Report(
+        model=MODEL_NAME_CHIRAL,
+        version=MODEL_VERSION,
+        arrays=arrays,
+        checks=checks_of(*pairs),
+        units={"medium": unit},
     )

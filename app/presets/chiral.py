@@ -1,5 +1,5 @@
-"""Presets of Cho's single-susceptibility paper (seed 002): Figs. 1-2 in both assignments, and a
-chiral medium compared with Drude-Born-Fedorov.
+"""Presets of Cho's single-susceptibility paper (:data:`core.references.CHO`): Figs. 1-2 in both
+assignments, and a chiral medium compared with Drude-Born-Fedorov.
 
 Figs. 1-2 parameters (caption of Fig. 1): eps_b = -1, 4 pi b / w0 = 0.001, frequencies in units of
 w0. The damping is not printed (the paper writes i0+); gamma = 1e-6 w0 (1/1000 of the window

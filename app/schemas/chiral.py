@@ -1,4 +1,5 @@
-"""Schemas of Cho's single-susceptibility optics (seed 002): ``POST /v1/chiral/...``.
+"""Schemas of Cho's single-susceptibility optics (K. Cho 2007, arXiv:cond-mat/0611235):
+``POST /v1/chiral/...``.
 
 ``/magnetic-resonance``: a magnetic resonance assigned to chi_m or chi_B on a background eps
 (eqs 44-47, Figs. 1-2). ``/single-susceptibility``: a chiral medium with E1, M1 and mixed strengths

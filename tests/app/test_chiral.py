@@ -1,4 +1,5 @@
-"""HTTP layer of /v1/chiral/*: Cho's Figs. 1-2 from the presets, units, errors, CSV."""
+"""HTTP layer of /v1/chiral/*: Cho's Figs. 1-2 from the presets, units, errors, CSV (K. Cho 2007,
+arXiv:cond-mat/0611235)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ async def test_fig1_preset_has_a_backward_branch_inside_the_window(client, assig
     assert np.all(k.real[back] < 0)  # n < 0 ...
     assert np.all(np.asarray(j["group_index"])[back] > 0)  # ... with v_g > 0
     assert j["meta"]["checks"]["left_handed_window"]["verdict"] is True
-    assert j["meta"]["checks"]["left_handed_window"]["edges"] == pytest.approx(list(window))
+    assert j["meta"]["checks"]["left_handed_window"]["details"]["edges"] == pytest.approx(
+        list(window)
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,7 @@ async def test_fig2_preset_has_a_zero_reflectance_dip_in_total_reflection(
     i = int(np.argmin(refl))
     assert refl[i] < 1e-5 and w[i] == pytest.approx(dip, abs=2e-6)
     assert n[i] == pytest.approx(-1.0, abs=5e-3)  # the dip is where n = -1
-    assert j["meta"]["checks"]["left_handed_window"]["w0_at"] == w0_at
+    assert j["meta"]["checks"]["left_handed_window"]["details"]["w0_at"] == w0_at
 
 
 async def test_chi_B_spectrum_is_the_chi_m_spectrum_shifted_down_by_4_pi_b(client):
@@ -147,7 +150,9 @@ async def test_chiral_preset_splits_circular_waves_and_flips_with_mixed_sign(cli
     r1 = await client.post(SS, json=body)
     assert r1.status_code == 200, r1.text
     j1 = r1.json()
-    assert j1["meta"]["checks"]["circular_splitting"]["max_abs_k_plus_minus_k_minus"] > 0.1
+    assert (
+        j1["meta"]["checks"]["circular_splitting"]["details"]["max_abs_k_plus_minus_k_minus"] > 0.1
+    )
     body["resonances"][0]["mixed"] *= -1
     j2 = (await client.post(SS, json=body)).json()
     np.testing.assert_allclose(j2["rotatory_power"], -np.asarray(j1["rotatory_power"]), atol=1e-14)
@@ -184,7 +189,7 @@ async def test_dbf_comparison_shows_the_double_pole_of_eps_mu(client):
     assert slope == pytest.approx(-2.0, abs=0.01)
     k = np.abs(c(j["k_plus"]))
     assert k.max() / k.min() < 1.1  # chi_em: k stays finite at the pole
-    assert j["meta"]["checks"]["dbf"]["double_poles"] == [1.0]
+    assert j["meta"]["checks"]["dbf"]["details"]["double_poles"] == [1.0]
 
 
 @pytest.mark.parametrize(
@@ -254,7 +259,7 @@ async def test_single_susceptibility_in_physical_units_gives_si_wavenumbers_and_
     np.testing.assert_allclose(j["circular_dichroism"], 2 * (k_si[1] - k_si[-1]).imag, rtol=1e-9)
     assert j["meta"]["units"]["rotatory_power"] == "rad/m"
     beta_m = (g / om**2) / (2 * (eps_inf + e1 / om**2)) * sc.c / (2 * np.pi * 1e12)
-    assert j["meta"]["checks"]["dbf"]["beta"] == pytest.approx(beta_m, rel=1e-12)
+    assert j["meta"]["checks"]["dbf"]["details"]["beta"] == pytest.approx(beta_m, rel=1e-12)
     # giving that beta explicitly (in metres) reproduces the DBF wavenumbers
     r2 = await client.post(SS, json={**body, "dbf": {"beta": beta_m}})
     assert r2.status_code == 200, r2.text

@@ -1,4 +1,4 @@
-"""Physics checks of core/chiral.py (Cho, seed 002: eqs 29, 36-37, 43-48, Figs. 1-2).
+"""Physics checks of core/chiral.py (core.references.CHO: eqs 29, 36-37, 43-48, Figs. 1-2).
 
 Expected values are closed forms written out here from the paper's equations (pole and zero of
 mu, n = -1 points, Drude's rotatory dispersion, the roots of the resonance numerator), or
@@ -20,21 +20,31 @@ from core.chiral import (
     DBFMedium,
     LineShape,
     MagneticResonanceMedium,
+    _chiral_sums,
+    _chiral_sums_real,
+    achiral_equivalence_check,
+    assignment_shift_check,
+    chiral_passivity_check,
     chiral_response,
     cho_figure_medium,
+    circular_splitting_check,
     circular_wavenumbers,
     dbf_counterpart,
     dbf_eps_mu,
     dbf_response,
     dbf_wavenumbers,
     gaussian_strength,
+    magnetic_passivity_check,
     magnetic_resonance_eps_mu,
     magnetic_resonance_eps_mu_derivative,
+    magnetic_resonance_report,
     magnetic_resonance_response,
     magnetic_susceptibility,
+    mixing_bound_check,
     mu_pole_and_zero,
     reduced_susceptibility,
     si_strength,
+    single_susceptibility_report,
     susceptibility_tensor,
     transmission_window,
 )
@@ -512,8 +522,6 @@ def test_chi_B_medium_is_the_chi_m_medium_shifted_by_the_si_strength(gamma: floa
 
 
 def test_compiled_and_numpy_resonance_sums_agree() -> None:
-    from core.chiral import _chiral_sums, _chiral_sums_real
-
     rng = np.random.default_rng(3)
     med = ChiralMedium(
         eps_inf=1.3,
@@ -669,3 +677,148 @@ def test_lossless_left_handed_band_of_the_single_susceptibility_has_backward_pha
         kp, km = circular_wavenumbers(med, w)
         np.testing.assert_allclose(kp, -w * np.sqrt(eps * mu), rtol=1e-6)
         np.testing.assert_allclose(km, kp, rtol=1e-12)
+
+
+# ------------------------------------------------------------------ reports and their checks
+
+
+def _fig2_grid() -> np.ndarray:
+    return np.linspace(0.998, 1.002, 2001)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "edges", "w0_at"),
+    [("chi_m", (1.0, 1.001), "lower edge"), ("chi_B", (0.999, 1.0), "upper edge")],
+)
+def test_magnetic_report_of_the_cho_figures_holds_its_statements(
+    assignment: str, edges: tuple[float, float], w0_at: str
+) -> None:
+    rep = magnetic_resonance_report(cho_figure_medium(cast(Assignment, assignment)), _fig2_grid())
+    ch = rep.checks
+    assert next(iter(rep.arrays)) == "frequencies"
+    assert ch["left_handed_window"].verdict is True
+    assert ch["left_handed_window"].details["edges"] == pytest.approx(list(edges), abs=1e-12)
+    assert ch["left_handed_window"].details["w0_at"] == w0_at
+    # passive although Im(eps mu) = -Im mu < 0 everywhere (eps = -1): the left-handed wave decays
+    assert ch["passive"].verdict is True
+    eps_mu = rep.arrays["epsilon"].values * rep.arrays["mu"].values
+    assert np.all(eps_mu.imag < 0)
+    assert ch["assignment_shift"].verdict is True
+    assert ch["reality_condition"].verdict is False  # the resonant form of eqs 44-45
+    assert ch["reality_condition"].warning is None  # the paper's form: a caveat, not a warning
+    assert rep.warnings == ()
+    dip = ch["reflectance_dip"].details
+    assert dip["min_reflectance"] < 1e-5
+    assert dip["at_frequency"] == pytest.approx(0.5 * sum(edges), abs=2e-6)
+
+
+def test_lorentz_line_shape_satisfies_the_reality_condition_and_skips_the_shift_identity() -> None:
+    med = MagneticResonanceMedium(
+        eps_b=-1.0, b=gaussian_strength(1e-3), w0=1.0, gamma=1e-5, assignment="chi_m",
+        line_shape="lorentz",
+    )  # fmt: skip
+    rep = magnetic_resonance_report(med, _fig2_grid())
+    assert rep.checks["reality_condition"].verdict is True
+    assert rep.checks["reality_condition"].value is not None
+    assert rep.checks["reality_condition"].value <= 1e-12
+    assert rep.checks["assignment_shift"].verdict is None
+
+
+def test_left_handed_window_check_fails_with_a_positive_background() -> None:
+    med = MagneticResonanceMedium(
+        eps_b=1.0, b=gaussian_strength(1e-3), w0=1.0, gamma=1e-6, assignment="chi_m"
+    )
+    rep = magnetic_resonance_report(med, _fig2_grid())
+    assert rep.checks["left_handed_window"].verdict is False
+    assert any("no left-handed window" in w for w in rep.warnings)
+
+
+def test_passivity_fails_for_gain_and_passes_for_an_absorbing_left_handed_medium() -> None:
+    w = np.linspace(0.5, 1.5, 11)
+    one = np.ones_like(w, dtype=np.complex128)
+    gain = magnetic_passivity_check(w, (1.0 - 0.01j) * one, one)
+    assert gain.verdict is False and gain.warning is not None
+    assert gain.value == pytest.approx(-0.01, rel=1e-6)  # 2 Re n Im n = Im(eps mu)
+    lh = magnetic_passivity_check(w, -1.0 * one, (-1.0 + 0.01j) * one)
+    assert lh.verdict is True  # Im(eps mu) = -0.01 < 0, yet the wave n = -1 + 0.005i decays
+    lh_gain = magnetic_passivity_check(w, -1.0 * one, (-1.0 - 0.01j) * one)
+    assert lh_gain.verdict is False
+    assert lh_gain.details["min_im_mu"] == pytest.approx(-0.01)
+
+
+def test_assignment_shift_check_fails_for_a_mu_that_is_not_the_shifted_one() -> None:
+    med_b = cho_figure_medium("chi_B")
+    med_m = cho_figure_medium("chi_m")
+    w = np.linspace(0.9985, 1.0005, 401)
+    _, mu_b = magnetic_resonance_eps_mu(med_b, w)
+    _, mu_m = magnetic_resonance_eps_mu(med_m, w)
+    assert assignment_shift_check(med_b, w, mu_b).verdict is True
+    wrong = assignment_shift_check(med_b, w, mu_m)  # the chi_m mu, not shifted
+    assert wrong.verdict is False and wrong.value is not None and wrong.value > 1e-3
+
+
+def test_mixing_bound_check_holds_at_the_bound_and_fails_above_it() -> None:
+    at = mixing_bound_check([0.5], [0.02], [0.2])  # 2 sqrt(e m) = 0.2
+    assert at.verdict is True and at.value == pytest.approx(1.0, rel=1e-12)
+    over = mixing_bound_check([0.5, 1.0], [0.02, 0.0], [0.3, 0.0])
+    assert over.verdict is False and over.value == pytest.approx(1.5, rel=1e-12)
+    assert over.details["ratio"] == [pytest.approx(1.5), None]
+    assert mixing_bound_check([1.0], [0.0], [0.1]).verdict is False  # g without e m
+
+
+def test_circular_splitting_and_achiral_equivalence_fail_when_built_to() -> None:
+    k = np.array([1.0 + 0.1j, 2.0 + 0.1j])
+    assert circular_splitting_check(False, k, k).verdict is True
+    assert circular_splitting_check(False, k, k + 1e-9).verdict is False
+    assert circular_splitting_check(True, k, k + 0.1).verdict is True
+    w = np.array([0.5, 0.7])
+    med = ChiralMedium(
+        eps_inf=2.0, omega=(1.0,), gamma=(0.01,), e1=(0.5,), mixed=(0.0,), m1=(0.02,)
+    )
+    r = chiral_response(med, w)
+    assert achiral_equivalence_check(w, r.k_plus, r.eps, r.chi_b).verdict is True
+    bad = achiral_equivalence_check(w, r.k_plus, r.eps * (1 + 1e-6), r.chi_b)
+    assert bad.verdict is False and bad.value == pytest.approx(1e-6, rel=1e-3)
+
+
+def test_chiral_passivity_check_fails_when_a_circular_wave_grows() -> None:
+    w = np.array([1.0, 2.0])
+    n_ok = np.array([1.5 + 0.01j, 1.5 + 0.02j])
+    ok = chiral_passivity_check(w, n_ok, n_ok)
+    assert ok.verdict is True
+    assert ok.details["min_alpha"] == pytest.approx(0.02, rel=1e-12)  # 2 w Im n at w = 1
+    bad = chiral_passivity_check(w, n_ok, np.array([1.5 + 0.01j, 1.5 - 0.001j]))
+    assert bad.verdict is False and bad.details["min_alpha"] == pytest.approx(-0.004, rel=1e-12)
+
+
+def test_single_susceptibility_report_carries_every_statement() -> None:
+    med = ChiralMedium(
+        eps_inf=2.0, omega=(1.0,), gamma=(0.01,), e1=(0.5,), mixed=(0.1,), m1=(0.02,)
+    )
+    w = np.linspace(0.05, 2.0, 201)
+    rep = single_susceptibility_report(med, w, dbf=True)
+    ch = rep.checks
+    assert set(ch) == {
+        "mixing_bound",
+        "circular_splitting",
+        "passive",
+        "low_frequency_rotation",
+        "single_poles",
+        "dbf",
+    }
+    assert ch["mixing_bound"].verdict is True
+    assert ch["mixing_bound"].value == pytest.approx(0.5, rel=1e-12)
+    assert ch["circular_splitting"].verdict is True and (ch["circular_splitting"].value or 0) > 0
+    assert ch["passive"].verdict is True
+    assert ch["low_frequency_rotation"].details["coefficient"] == pytest.approx(0.05, rel=1e-12)
+    assert ch["dbf"].details["double_poles"] == [1.0]
+    # Biot-matched beta = sum(g / w_j^2) / (2 eps(0)), eps(0) = 2 + 0.5
+    assert ch["dbf"].details["beta"] == pytest.approx(0.1 / 5.0, rel=1e-12)
+    assert list(rep.arrays)[-1] == "dbf_rotatory_power"
+    achiral = ChiralMedium(
+        eps_inf=2.0, omega=(1.0,), gamma=(0.01,), e1=(0.5,), mixed=(0.0,), m1=(0.02,)
+    )
+    rep0 = single_susceptibility_report(achiral, w)
+    assert rep0.checks["achiral_equivalence"].verdict is True
+    assert rep0.checks["circular_splitting"].value == 0.0
+    assert "dbf" not in rep0.checks
