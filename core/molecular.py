@@ -1,8 +1,7 @@
-"""Molecular multipole response tensors and the material constants built from them (paper 001).
+"""Molecular multipole response tensors and the material constants built from them.
 
-Anelli, Jonsson, Fliegl & Ruud, "The origin dependence of the material constants: the
-permittivity and the inverse permeability" (manuscript dated December 2014; the seed text gives
-no DOI). Related: R. E. Raab and O. L. de Lange, Proc. R. Soc. A 461, 595 (2005)
+The paper is :data:`core.references.ANELLI_ET_AL` (Anelli, Jonsson, Fliegl & Ruud); equation and
+table numbers below are its own. Related: R. E. Raab and O. L. de Lange, Proc. R. Soc. A 461, 595 (2005)
 (transformed multipole theory); E. B. Graham and R. E. Raab,
 Proc. R. Soc. Lond. A 456, 1193 (2000) (covariant constitutive relations).
 
@@ -61,14 +60,21 @@ complete harmonic-oscillator model, by the wave-operator identity, and by the st
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import constants as sc
 
+from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.errors import InvalidInput, LimitExceeded, PoleOnGrid
+from core.references import ANELLI_ET_AL
+
+#: The paper this module implements (equation numbers are its own).
+REFERENCE: Final = ANELLI_ET_AL
 
 MODEL_NAME: Final = "molecular-multipole"
 MODEL_VERSION: Final = "1.0.0"
@@ -1166,3 +1172,541 @@ def origin_report(
         c1 = material_constants(after, dfn, direction, index)
         out[dfn] = {n: stats(getattr(c0, n), getattr(c1, n)) for n in ("A", "T", "U", "X")}
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: the checks, written once, and the two computations the API serves
+# ---------------------------------------------------------------------------------------------
+
+#: |TRK residual| under which the basis counts as complete for the dipole sum rule.
+TRK_TOL: Final = 1e-2
+#: Relative size of the parts Table 1 discards, above which the moments are not time-even.
+TIME_EVEN_TOL: Final = 1e-8
+#: Relative difference of X_RL(0), X_cov(0) and -chi(0) allowed by rounding (an identity).
+STATIC_RTOL: Final = 1e-12
+#: Relative disagreement of the refractive indices of two definitions counted as agreement.
+AGREEMENT_RTOL: Final = 1e-10
+#: Smallest / largest singular value of the wave operator at a root, above which it is no root.
+ROOT_RTOL: Final = 1e-8
+#: Default relative change under an origin shift below which a constant counts as unchanged.
+ORIGIN_RTOL: Final = 1e-3
+
+
+THOMAS_REICHE_KUHN: Final = CheckSpec(
+    name="thomas_reiche_kuhn",
+    kind="bound",
+    equation="sum_s 2 m w_s0 |<0|P_i|s>|^2 = q^2 N_e for i = x, y, z (Thomas-Reiche-Kuhn sum "
+    "rule: the completeness on which the origin independence of Anelli et al. 2014, eqs 16-19 "
+    "and 45-53, rests); judged as max_i |residual_i| < tolerance, evaluated in closed form on "
+    "the given states",
+    explanation="A basis that misses part of the dipole sum rule is incomplete: the Raab-de "
+    "Lange and covariant constants then change under an origin shift by about that fraction, "
+    "so their origin independence is only approximate.",
+    tolerance=TRK_TOL,
+    warning="the sum over states misses {value:.3g} of the Thomas-Reiche-Kuhn sum rule "
+    "(tolerance {tolerance:.3g}): the transformed constants are origin independent only to "
+    "about that fraction; add excited states",
+)
+
+TIME_EVEN: Final = CheckSpec(
+    name="time_even",
+    kind="bound",
+    equation="Im(X_0s Y_s0) = 0 for two electric or two magnetic moments, Re(X_0s Y_s0) = 0 for "
+    "an electric-magnetic pair (non-magnetic ground state, Anelli et al. 2014, Table 1); judged "
+    "as sum |discarded part| / sum |product| <= tolerance for the worst kind of pair",
+    explanation="Table 1 assumes a non-magnetic ground state: electric moments of a transition "
+    "share one phase, magnetic ones carry an extra i. Moments that break this (a residual of "
+    "order 1 usually means M given without its factor i) lose the dropped parts, and with them "
+    "origin independence.",
+    tolerance=TIME_EVEN_TOL,
+    warning="the moments are not those of a time-even ground state (see checks.time_even, "
+    "residual {value:.3g}): the Table-1 tensors drop the parts that should vanish, and origin "
+    "independence is lost",
+)
+
+STATIC_LIMIT: Final = CheckSpec(
+    name="static_limit",
+    kind="bound",
+    equation="X_RL(0) = X_cov(0) = -chi(0) (Anelli et al. 2014, eqs 19, 48, 56 at w = 0, no "
+    "damping); judged as max |X(0) + chi(0)| / max |chi(0)| <= tolerance (rounding)",
+    explanation="Both origin-independent inverse permeabilities must reduce to minus the static "
+    "magnetizability; a difference is an error in the implementation of eqs 19 or 53, not a "
+    "property of the molecule.",
+    tolerance=STATIC_RTOL,
+    warning="X_RL(0), X_cov(0) and -chi(0) differ by {value:.3g} (relative): the "
+    "inverse-permeability constants are inconsistent with the static magnetizability",
+)
+
+UNIFORM_DAMPING: Final = CheckSpec(
+    name="uniform_damping",
+    kind="bound",
+    equation="gamma_s = gamma for every excited state (the damping convention of core.molecular: "
+    "every constant is then the undamped one continued to w + i gamma); value: max gamma_s - "
+    "min gamma_s [hartree]",
+    explanation="Origin independence with damping is exact only for equal linewidths; unequal "
+    "ones make the explicit frequency factors (G'/w, w H', ...) use the mean linewidth, which "
+    "breaks it at order |gamma_s - gamma_mean| / w.",
+    warning="unequal linewidths: explicit frequency factors use the mean linewidth, which breaks "
+    "origin independence at order |gamma_s - gamma_mean| / w",
+)
+
+_ORIGIN_STATEMENT: Final = (
+    "max over frequencies and components of |C(O + D) - C(O)| / max |C(O)| <= tolerance for the "
+    "permittivity A and the inverse permeability X (the statement of the title; the T, U of "
+    "eqs 17-18 follow X), with the moments recomputed about O + D"
+)
+
+ORIGIN_INDEPENDENCE: Final[dict[str, CheckSpec]] = {
+    "multipole": CheckSpec(
+        name="origin_independence_multipole",
+        kind="value",
+        equation="the multipole constants (Anelli et al. 2014, eqs 12-15) are origin dependent "
+        "beyond the dipole order by construction; value: the larger relative change of A and X "
+        "under the shift",
+        explanation="No verdict: the multipole constants are expected to change when the origin "
+        "moves (the change is what the transformed definitions remove); it is reported for "
+        "comparison with the Raab-de Lange and covariant checks.",
+    ),
+    "raab_de_lange": CheckSpec(
+        name="origin_independence_raab_de_lange",
+        kind="indicative",
+        equation="Raab-de Lange constants (Anelli et al. 2014, eqs 16-19) are origin independent "
+        "for a complete sum over states: " + _ORIGIN_STATEMENT,
+        explanation="The Raab-de Lange A or X moved with the origin by more than the tolerance: "
+        "the sum over states is not complete enough (see checks.thomas_reiche_kuhn), so their "
+        "values depend on the basis as well as on the molecule. Indicative: one shift is tested, "
+        "not every origin.",
+        tolerance=ORIGIN_RTOL,
+        warning="the Raab-de Lange constants changed under the shift by {value:.3g} (relative), "
+        "more than origin_tolerance = {tolerance:.3g}: the sum over states is not complete "
+        "enough (see checks.thomas_reiche_kuhn)",
+    ),
+    "covariant": CheckSpec(
+        name="origin_independence_covariant",
+        kind="indicative",
+        equation="covariant constants (Anelli et al. 2014, eqs 45-53) are origin independent for "
+        "a complete sum over states: " + _ORIGIN_STATEMENT,
+        explanation="The covariant A or X moved with the origin by more than the tolerance: the "
+        "sum over states is not complete enough (see checks.thomas_reiche_kuhn), so their "
+        "values depend on the basis as well as on the molecule. Indicative: one shift is tested, "
+        "not every origin.",
+        tolerance=ORIGIN_RTOL,
+        warning="the covariant constants changed under the shift by {value:.3g} (relative), more "
+        "than origin_tolerance = {tolerance:.3g}: the sum over states is not complete enough "
+        "(see checks.thomas_reiche_kuhn)",
+    ),
+}
+
+DEFINITIONS_AGREE: Final = CheckSpec(
+    name="definitions_agree",
+    kind="bound",
+    equation="one wave operator (Anelli et al. 2014, eq 57) for the constants of eqs 12-15, "
+    "16-19 and 45-48, an algebraic identity; judged as max |n_def - n_first| / max |n_first| <= "
+    "tolerance (rounding)",
+    explanation="The three definitions must give the same refractive indices; a disagreement "
+    "beyond rounding means the wave operator was ill-conditioned at some frequency (or an "
+    "implementation error), and the indices should not be trusted there.",
+    tolerance=AGREEMENT_RTOL,
+    warning="the refractive indices of the definitions disagree by {value:.3g} (relative, "
+    "tolerance {tolerance:.3g}): the wave equation (57) was not solved to rounding",
+)
+
+ROOTS: Final = CheckSpec(
+    name="roots",
+    kind="bound",
+    equation="det W(n) = 0 at each returned index (Anelli et al. 2014, eq 57); judged as the "
+    "smallest singular value of W(n) relative to its largest <= tolerance, over frequencies, "
+    "modes and definitions",
+    explanation="A returned index at which the wave operator is not singular is not a solution "
+    "of eq 57: the quadratic eigenvalue problem lost accuracy there.",
+    tolerance=ROOT_RTOL,
+    warning="a returned refractive index is not a root of the wave operator (57): relative "
+    "singular value {value:.3g} > {tolerance:.3g}",
+)
+
+
+def thomas_reiche_kuhn_check(states: MolecularStates) -> Check:
+    """The :data:`THOMAS_REICHE_KUHN` check of ``states`` (residual per Cartesian axis)."""
+    f = 2.0 * states.mass * states.energies[:, None] * np.abs(states.P) ** 2
+    res = f.sum(axis=0) / (states.charge**2 * states.n_electrons) - 1.0
+    worst = float(np.max(np.abs(res)))
+    return THOMAS_REICHE_KUHN.judge(worst < TRK_TOL, worst, residual_xyz=[float(v) for v in res])
+
+
+def time_even_check(states: MolecularStates) -> Check:
+    """The :data:`TIME_EVEN` check (:meth:`MolecularStates.time_even_residual`)."""
+    res = states.time_even_residual()
+    return TIME_EVEN.judge(res <= TIME_EVEN_TOL, res, residual=res)
+
+
+def static_limit_check(states: MolecularStates) -> Check:
+    """The :data:`STATIC_LIMIT` check: eqs 19 and 53 at w = 0 without damping against chi(0)."""
+    undamped = dataclasses.replace(states, linewidths=np.zeros(states.size))
+    t = molecular_tensors(undamped, np.array([0.0]), max_states=max(states.size, 1))
+    x_rl = raab_de_lange_inverse_permeability(t)[0]
+    x_cov = -covariant_tensors(t)["m"][0]
+    chi = t.chi[0]
+    diff = float(max(np.max(np.abs(x_rl + chi)), np.max(np.abs(x_cov + chi))))
+    scale = max(float(np.max(np.abs(chi))), 1e-300)
+    return STATIC_LIMIT.judge(
+        diff <= STATIC_RTOL * scale,
+        diff / scale,
+        max_abs_difference=diff,
+        static_magnetizability_diagonal=[float(v) for v in np.real(np.diag(chi))],
+    )
+
+
+def uniform_damping_check(states: MolecularStates) -> Check:
+    """The :data:`UNIFORM_DAMPING` check (:attr:`MolecularStates.uniform_damping`)."""
+    return UNIFORM_DAMPING.judge(
+        states.uniform_damping,
+        float(np.ptp(states.linewidths)),
+        reference_linewidth=states.reference_linewidth,
+    )
+
+
+def origin_checks(
+    report: dict[str, dict[str, dict[str, float]]],
+    definitions: Sequence[str],
+    tolerance: float = ORIGIN_RTOL,
+) -> dict[str, Check]:
+    """One origin-independence check per definition, from an :func:`origin_report`.
+
+    ``details.per_quantity`` says for each of A, T, U, X whether its relative change is within
+    ``tolerance``; the verdict (Raab-de Lange, covariant) is that of A and X, the quantities the
+    paper's title is about (T and U of eqs 17-18 follow X). The multipole check is a value.
+    """
+    out: dict[str, Check] = {}
+    for d in definitions:
+        spec = ORIGIN_INDEPENDENCE[d]
+        rel = {q: report[d][q]["relative_change"] for q in "ATUX"}
+        within = {q: bool(rel[q] <= tolerance) for q in "ATUX"}
+        worst = max(rel["A"], rel["X"])
+        out[spec.name] = spec.judge(
+            within["A"] and within["X"],
+            worst,
+            tolerance=None if spec.kind == "value" else tolerance,
+            per_quantity=within,
+            relative_change=rel,
+        )
+    return out
+
+
+def _unit_texts() -> dict[str, str]:
+    """Units of the tensors and constants (atomic units, with their SI values)."""
+    si = SI_PER_AU
+    mag = f"a.u. = {si['magnetizability'][0]:.6g} {si['magnetizability'][1]}"
+    me = f"a.u. = {si['magnetoelectric'][0]:.6g} {si['magnetoelectric'][1]}"
+    return {
+        "A": f"a.u. of polarizability = {si['polarizability'][0]:.6g} {si['polarizability'][1]}",
+        "X": f"a.u. of magnetizability = {si['magnetizability'][0]:.6g} {si['magnetizability'][1]}",
+        "T": me,
+        "U": me,
+        "magnetizability": mag,
+    }
+
+
+INVERSE_LENGTH_UNIT: Final = f"1/bohr (1/bohr = {SI_PER_AU['inverse_length'][0]:.6g} 1/m)"
+
+
+def _perpendicular(sigma: FloatArray) -> FloatArray:
+    s = sigma / np.linalg.norm(sigma)
+    trial = EYE[int(np.argmin(np.abs(s)))]
+    e = trial - s * (s @ trial)
+    return np.asarray(e / np.linalg.norm(e), dtype=np.float64)
+
+
+def _sign_changes(w: FloatArray, x: FloatArray) -> list[float]:
+    """Frequencies (midpoints, in sorted grid order) where x changes sign between grid points."""
+    order = np.argsort(w, kind="stable")
+    ws, xs = w[order], x[order]
+    flips = np.flatnonzero(np.sign(xs[1:]) * np.sign(xs[:-1]) < 0)
+    return [float(0.5 * (ws[i] + ws[i + 1])) for i in flips]
+
+
+def _grid(omega: FloatArray, grid: ArrayLike | None) -> FloatArray:
+    g = omega if grid is None else np.asarray(grid, dtype=np.float64)
+    if g.shape != omega.shape:
+        raise ValueError(f"grid has shape {g.shape}, the frequencies {omega.shape}")
+    return g
+
+
+def _change(x0: ComplexArray, x1: ComplexArray) -> dict[str, float]:
+    ch = float(np.max(np.abs(x1 - x0)))
+    sz = float(np.max(np.abs(x0)))
+    return {"max_abs_change": ch, "max_abs": sz, "relative_change": ch / sz if sz else 0.0}
+
+
+def material_constants_report(
+    states: MolecularStates,
+    omega: ArrayLike,
+    *,
+    direction: ArrayLike = (0.0, 0.0, 1.0),
+    definitions: Sequence[str] = DEFINITIONS,
+    index: float = 1.0,
+    polarization: ArrayLike | None = None,
+    number_density: float = LOSCHMIDT_AU,
+    include_tensors: bool = True,
+    shifted: MolecularStates | None = None,
+    shift: ArrayLike | None = None,
+    origin_tolerance: float = ORIGIN_RTOL,
+    grid: ArrayLike | None = None,
+    grid_unit: str = "hartree",
+    max_states: int = MAX_STATES,
+    max_frequencies: int = MAX_FREQUENCIES,
+) -> Report:
+    """Table-1 tensors and the material constants of each definition, with their checks.
+
+    Parameters
+    ----------
+    states
+        Excited states and moments about the origin O.
+    omega : (F,) float
+        Field frequencies w >= 0, hartree.
+    direction : (3,)
+        Propagation direction sigma (normalised here).
+    definitions
+        Any of ``multipole`` (eqs 12-15), ``raab_de_lange`` (16-19), ``covariant`` (45-53).
+    index
+        Refractive index in k = (w/c) n sigma (1: dilute medium, as the paper's tables).
+    polarization : (3,), optional
+        e of the absorption coefficient (eq 40); default a unit vector perpendicular to sigma.
+    number_density
+        N, molecules per bohr^3 (absorption coefficient only).
+    include_tensors
+        Whether ``results`` carries the Table-1 tensors.
+    shifted, shift
+        The same molecule with moments about O + D, and D (bohr): adds ``origin_report`` and one
+        origin-independence check per definition (tolerance ``origin_tolerance``, relative).
+    grid, grid_unit
+        The grid as the caller gave it (echoed as the first array; default ``omega``) and its unit.
+    max_states, max_frequencies
+        Limits of :func:`molecular_tensors`.
+
+    Returns
+    -------
+    Report
+        Arrays: ``frequencies`` (the grid), ``absorption_coefficient`` (eq 40, 1/bohr),
+        ``alpha_isotropic``, ``chi_isotropic`` (tr/3, a.u.), ``magnetizability`` (eq 56,
+        (F, 3, 3), a.u.). Results: ``tensors`` (if asked), ``constants`` (A, T, U, X per
+        definition, (F, 3, 3)), ``isotropic`` (transverse A and X of randomly oriented
+        molecules), ``inverse_permeability_comparison`` (X_RL / X_cov, sign changes of Re X_ii)
+        and, with ``shifted``, ``origin_report``. Checks: :data:`THOMAS_REICHE_KUHN`,
+        :data:`TIME_EVEN`, :data:`STATIC_LIMIT`, :data:`UNIFORM_DAMPING` and, with ``shifted``,
+        :data:`ORIGIN_INDEPENDENCE` of each definition.
+
+    References
+    ----------
+    :data:`core.references.ANELLI_ET_AL`.
+    """
+    t0 = molecular_tensors(states, omega, max_states=max_states, max_frequencies=max_frequencies)
+    pts = _grid(t0.omega, grid)
+    defs = tuple(definitions)
+    sigma = np.asarray(direction, dtype=np.float64).reshape(3)
+    _wave_vectors(t0, sigma, index)  # validates the direction
+    e_perp = _perpendicular(sigma)
+    pol = e_perp if polarization is None else np.asarray(polarization)
+    units = _unit_texts()
+    arrays = {
+        "frequencies": Series(pts, "field frequency w", grid_unit),
+        "absorption_coefficient": Series(
+            absorption_coefficient(t0, sigma, pol, number_density),
+            "absorption coefficient (eq 40, Raab-de Lange A, along the polarization)",
+            INVERSE_LENGTH_UNIT,
+            "frequencies",
+        ),
+        "alpha_isotropic": Series(
+            np.trace(t0.alpha, axis1=1, axis2=2) / 3.0,
+            "isotropic polarizability tr(alpha)/3",
+            units["A"],
+            "frequencies",
+        ),
+        "chi_isotropic": Series(
+            np.trace(t0.chi, axis1=1, axis2=2) / 3.0,
+            "isotropic magnetizability tr(chi)/3 (Table 1)",
+            units["magnetizability"],
+            "frequencies",
+        ),
+        "magnetizability": Series(
+            magnetizability(t0),
+            "frequency-dependent magnetizability (eq 56), (F, 3, 3)",
+            units["magnetizability"],
+            "frequencies",
+        ),
+    }
+    results: dict[str, Any] = {}
+    if include_tensors:
+        results["tensors"] = {
+            n: getattr(t0, n) for n in ("alpha", "a", "G", "b", "d", "H", "L", "chi")
+        }
+    consts = {d: material_constants(t0, d, sigma, index) for d in defs}
+    results["constants"] = {d: {n: getattr(c, n) for n in "ATUX"} for d, c in consts.items()}
+    iso = {}
+    for d in defs:
+        c = isotropic_constants(t0, d, sigma, index)
+        iso[d] = {
+            "A_transverse": np.einsum("i,fij,j->f", e_perp, c.A, e_perp),
+            "X_transverse": np.einsum("i,fij,j->f", e_perp, c.X, e_perp),
+        }
+    results["isotropic"] = iso
+    d_rl = np.einsum("fii->fi", raab_de_lange_inverse_permeability(t0))
+    d_cov = np.einsum("fii->fi", -covariant_tensors(t0)["m"])
+    safe = np.abs(d_cov) > 0
+    ratio = np.where(safe, d_rl / np.where(safe, d_cov, 1.0), 0.0)
+    ratio = np.where(np.isfinite(ratio), ratio, 0.0)
+    results["inverse_permeability_comparison"] = {
+        "ratio_rl_over_cov_diagonal": np.asarray(ratio, dtype=np.complex128),
+        "max_abs_ratio_diagonal": [float(np.max(np.abs(ratio[:, i]))) for i in range(3)],
+        "sign_changes_re_x_diagonal": {
+            "raab_de_lange": [_sign_changes(pts, d_rl[:, i].real) for i in range(3)],
+            "covariant": [_sign_changes(pts, d_cov[:, i].real) for i in range(3)],
+        },
+        "note": "molecular parts X - I/mu0; near resonances the two differ (paper Tables 2-3)",
+    }
+    checks = checks_of(
+        ("thomas_reiche_kuhn", thomas_reiche_kuhn_check(states)),
+        ("time_even", time_even_check(states)),
+        ("static_limit", static_limit_check(states)),
+        ("uniform_damping", uniform_damping_check(states)),
+    )
+    if shifted is not None:
+        t1 = molecular_tensors(
+            shifted, omega, max_states=max_states, max_frequencies=max_frequencies
+        )
+        rep = origin_report(t0, t1, sigma, defs, index)
+        rep["tensors"]["magnetizability"] = _change(magnetizability(t0), magnetizability(t1))
+        shift_list = [] if shift is None else [float(v) for v in np.asarray(shift).reshape(-1)]
+        results["origin_report"] = {"shift": shift_list, **rep}
+        checks.update(origin_checks(rep, defs, origin_tolerance))
+    return Report(
+        model=MODEL_NAME,
+        version=MODEL_VERSION,
+        arrays=arrays,
+        checks=checks,
+        results=results,
+        units={
+            "tensors": "atomic units (hbar = m_e = e = 4 pi eps0 = 1)",
+            "constants": "atomic units, molecular part per molecule",
+            **{k: v for k, v in units.items() if k != "magnetizability"},
+        },
+    )
+
+
+def refractive_index_report(
+    states: MolecularStates,
+    omega: ArrayLike,
+    *,
+    direction: ArrayLike = (0.0, 0.0, 1.0),
+    definitions: Sequence[str] = DEFINITIONS,
+    number_density: float = LOSCHMIDT_AU,
+    shifted: MolecularStates | None = None,
+    shift: ArrayLike | None = None,
+    grid: ArrayLike | None = None,
+    grid_unit: str = "hartree",
+    max_states: int = MAX_STATES,
+    max_frequencies: int = MAX_FREQUENCIES,
+) -> Report:
+    """Refractive indices from the wave equation (57), once per definition, with their checks.
+
+    Parameters
+    ----------
+    states
+        Excited states and moments about the origin O.
+    omega : (F,) float
+        Field frequencies w >= 0, hartree.
+    direction : (3,)
+        Propagation direction sigma.
+    definitions
+        Definitions whose constants build the operator; the first gives ``n1``, ``n2``.
+    number_density
+        N, molecules per bohr^3.
+    shifted, shift
+        The same molecule about O + D, and D (bohr): adds ``origin_report`` (max |change of n|).
+    grid, grid_unit
+        The grid as the caller gave it (the first array; default ``omega``) and its unit.
+    max_states, max_frequencies
+        Limits of :func:`molecular_tensors`.
+
+    Returns
+    -------
+    Report
+        Arrays: ``frequencies``, ``n1``, ``n2`` (forward modes of the first definition, sorted by
+        Re n), ``absorption_1``, ``absorption_2`` (2 (w/c) Im n, 1/bohr). Results: ``indices``
+        (n1, n2 and root residuals per definition), ``max_disagreement`` (max |n_def - n_first|),
+        ``origin_report`` with ``shifted``. Checks: :data:`DEFINITIONS_AGREE`, :data:`ROOTS`,
+        :data:`THOMAS_REICHE_KUHN`.
+
+    References
+    ----------
+    :data:`core.references.ANELLI_ET_AL`, eq 57.
+    """
+    t0 = molecular_tensors(states, omega, max_states=max_states, max_frequencies=max_frequencies)
+    w = t0.omega
+    pts = _grid(w, grid)
+    defs = tuple(definitions)
+    sigma = np.asarray(direction, dtype=np.float64).reshape(3)
+    sols = {d: refractive_index(t0, d, sigma, number_density) for d in defs}
+    first = sols[defs[0]]
+    dis = max(float(np.max(np.abs(s.n - first.n))) for s in sols.values())
+    scale = float(np.max(np.abs(first.n)))
+    worst_root = float(max(np.max(s.residual) for s in sols.values()))
+    arrays = {
+        "frequencies": Series(pts, "field frequency w", grid_unit),
+        "n1": Series(
+            first.n[:, 0],
+            f"refractive index n1 (eq 57, {defs[0]}, smaller Re n)",
+            "1",
+            "frequencies",
+        ),
+        "n2": Series(first.n[:, 1], f"refractive index n2 (eq 57, {defs[0]})", "1", "frequencies"),
+        "absorption_1": Series(
+            2.0 * w / C_AU * first.n[:, 0].imag,
+            "absorption 2 (w/c) Im n1",
+            INVERSE_LENGTH_UNIT,
+            "frequencies",
+        ),
+        "absorption_2": Series(
+            2.0 * w / C_AU * first.n[:, 1].imag,
+            "absorption 2 (w/c) Im n2",
+            INVERSE_LENGTH_UNIT,
+            "frequencies",
+        ),
+    }
+    results: dict[str, Any] = {
+        "indices": {
+            d: {"n1": s.n[:, 0], "n2": s.n[:, 1], "residual": s.residual} for d, s in sols.items()
+        },
+        "max_disagreement": dis,
+    }
+    checks = checks_of(
+        (
+            "definitions_agree",
+            DEFINITIONS_AGREE.judge(
+                dis <= AGREEMENT_RTOL * scale,
+                dis / scale if scale > 0 else 0.0,
+                max_abs_difference=dis,
+            ),
+        ),
+        (
+            "roots",
+            ROOTS.judge(worst_root < ROOT_RTOL, worst_root, max_relative_singular_value=worst_root),
+        ),
+        ("thomas_reiche_kuhn", thomas_reiche_kuhn_check(states)),
+    )
+    if shifted is not None:
+        t1 = molecular_tensors(
+            shifted, omega, max_states=max_states, max_frequencies=max_frequencies
+        )
+        ch = {
+            d: float(np.max(np.abs(refractive_index(t1, d, sigma, number_density).n - sols[d].n)))
+            for d in defs
+        }
+        shift_list = [] if shift is None else [float(v) for v in np.asarray(shift).reshape(-1)]
+        results["origin_report"] = {"shift": shift_list, "max_abs_change_n": ch}
+    return Report(
+        model=MODEL_NAME,
+        version=MODEL_VERSION,
+        arrays=arrays,
+        checks=checks,
+        results=results,
+    )

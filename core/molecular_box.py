@@ -21,7 +21,8 @@ binomial combinations of
 whose antiderivatives are elementary (``C_p``, ``S_p`` below). 3D elements of a monomial
 ``prod_a x_a^{p_a} d_a^{d_a}`` factor into products of 1D elements, vectorised over all states.
 
-Operators (the conventions of core.molecular, paper 001 eqs 8-9 and Table 1):
+Operators (the conventions of core.molecular: Anelli et al., core.references.ANELLI_ET_AL,
+eqs 8-9 and Table 1):
 
 * ``P_i = q r_i``, ``Q_ij = q r_i r_j``, ``Q_ijk = q r_i r_j r_k`` (primitive, traced moments);
 * ``M_i = (q / 2m) l_i`` with ``l = r x p``, ``p = -i d/dr``;

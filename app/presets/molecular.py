@@ -1,4 +1,5 @@
-"""Presets of the molecular material constants (Anelli, Jonsson, Fliegl & Ruud, seed 001)."""
+"""Presets of the molecular material constants (core.references.ANELLI_ET_AL: Anelli, Jonsson,
+Fliegl & Ruud)."""
 
 from __future__ import annotations
 

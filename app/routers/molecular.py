@@ -1,8 +1,12 @@
-"""Molecular multipole response and origin-(in)dependent material constants (seed 001)."""
+"""Molecular multipole response and origin-(in)dependent material constants.
+
+The physics and its checks are :func:`core.molecular.material_constants_report` and
+:func:`core.molecular.refractive_index_report` (the paper: core.references.ANELLI_ET_AL); this
+router validates, applies the size limits and builds the core states of the request.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -19,9 +23,10 @@ from app.schemas.molecular import (
     RefractiveIndexResponse,
     StatesMoleculeSpec,
 )
-from app.service import ComputeResult, FormatQuery, ServiceDep, carray
+from app.service import FormatQuery, ServiceDep
 from app.settings import Settings
 from core import molecular as mol
+from core.checks import Report
 from core.errors import CoreError, InvalidInput, LimitExceeded
 from core.molecular_box import BoxMolecule, box_molecular_states
 from core.units import linear_scale, to_angular
@@ -42,13 +47,6 @@ _FIELD_NAMES = {
     "M": "magnetic_dipole",
     "Mq": "magnetic_quadrupole",
 }
-
-#: Relative disagreement of the refractive indices of two definitions counted as agreement.
-AGREEMENT_RTOL = 1e-10
-#: Relative size of the parts Table 1 discards, above which the moments are not time-even.
-TIME_EVEN_TOL = 1e-8
-#: |TRK residual| under which the basis counts as complete for the dipole sum rule.
-TRK_TOL = 1e-2
 
 
 def _remap(exc: CoreError) -> CoreError:
@@ -168,188 +166,9 @@ def grid_hartree(grid: FrequencyGrid) -> np.ndarray:
     return to_angular(pts, grid.unit) / linear_scale("hartree")
 
 
-def _perpendicular(sigma: np.ndarray) -> np.ndarray:
-    s = sigma / np.linalg.norm(sigma)
-    trial = np.eye(3)[int(np.argmin(np.abs(s)))]
-    e = trial - s * (s @ trial)
-    return e / np.linalg.norm(e)
-
-
-def _finite(x: np.ndarray) -> np.ndarray:
-    return np.where(np.isfinite(x), x, 0.0)
-
-
-def _sign_changes(w: np.ndarray, x: np.ndarray) -> list[float]:
-    """Frequencies (midpoints, grid order sorted) where x changes sign between grid points."""
-    order = np.argsort(w, kind="stable")
-    ws, xs = w[order], x[order]
-    flips = np.flatnonzero(np.sign(xs[1:]) * np.sign(xs[:-1]) < 0)
-    return [float(0.5 * (ws[i] + ws[i + 1])) for i in flips]
-
-
-def _trk_check(states: mol.MolecularStates) -> dict[str, Any]:
-    f = 2.0 * states.mass * states.energies[:, None] * np.abs(states.P) ** 2
-    res = f.sum(axis=0) / (states.charge**2 * states.n_electrons) - 1.0
-    return {
-        "verdict": bool(np.all(np.abs(res) < TRK_TOL)),
-        "residual_xyz": [float(v) for v in res],
-        "tolerance": TRK_TOL,
-        "equation": "sum_s 2 m w_s0 |<0|P_i|s>|^2 = q^2 N_e (Thomas-Reiche-Kuhn)",
-        "note": "origin independence of the transformed constants needs this completeness",
-    }
-
-
-def _time_even_check(states: mol.MolecularStates) -> dict[str, Any]:
-    res = states.time_even_residual()
-    return {
-        "verdict": bool(res <= TIME_EVEN_TOL),
-        "residual": res,
-        "tolerance": TIME_EVEN_TOL,
-        "note": "Table 1 assumes a non-magnetic ground state: electric moments of a transition "
-        "share one phase, magnetic ones carry an extra i (a residual of order 1 usually means M given "
-        "without its factor i)",
-    }
-
-
-def _static_check(states: mol.MolecularStates) -> dict[str, Any]:
-    undamped = dataclasses.replace(states, linewidths=np.zeros(states.size))
-    t = mol.molecular_tensors(undamped, np.array([0.0]))
-    x_rl = mol.raab_de_lange_inverse_permeability(t)[0]
-    x_cov = -mol.covariant_tensors(t)["m"][0]
-    chi = t.chi[0]
-    diff = float(max(np.max(np.abs(x_rl + chi)), np.max(np.abs(x_cov + chi))))
-    scale = float(np.max(np.abs(chi)))
-    return {
-        "verdict": bool(diff <= 1e-12 * max(scale, 1e-300)),
-        "max_abs_difference": diff,
-        "static_magnetizability_diagonal": [float(v) for v in np.real(np.diag(chi))],
-        "equation": "X_RL(0) = X_cov(0) = -chi(0) (eqs 19, 48, 56 at w = 0, no damping)",
-    }
-
-
-def _si_units() -> dict[str, str]:
-    si = mol.SI_PER_AU
-    return {
-        "A": f"a.u. of polarizability = {si['polarizability'][0]:.6g} {si['polarizability'][1]}",
-        "X": f"a.u. of magnetizability = {si['magnetizability'][0]:.6g} {si['magnetizability'][1]}",
-        "T": f"a.u. = {si['magnetoelectric'][0]:.6g} {si['magnetoelectric'][1]}",
-        "U": f"a.u. = {si['magnetoelectric'][0]:.6g} {si['magnetoelectric'][1]}",
-        "magnetizability": f"a.u. = {si['magnetizability'][0]:.6g} {si['magnetizability'][1]}",
-    }
-
-
-def _constants_payload(
-    body: MaterialConstantsRequest, states0: mol.MolecularStates, states1: Any, settings: Settings
-) -> ComputeResult:
-    w = grid_hartree(body.frequencies)
-    t0 = mol.molecular_tensors(
-        states0,
-        w,
-        max_states=settings.max_molecular_states,
-        max_frequencies=mol.MAX_FREQUENCIES,
-    )
-    sigma = np.asarray(body.direction, dtype=np.float64)
-    e_perp = _perpendicular(sigma)
-    pol = np.asarray(body.polarization) if body.polarization is not None else e_perp
-    data: dict[str, Any] = {"frequencies": body.frequencies.points()}
-    data["absorption_coefficient"] = mol.absorption_coefficient(t0, sigma, pol, body.number_density)
-    data["alpha_isotropic"] = carray(np.trace(t0.alpha, axis1=1, axis2=2) / 3.0)
-    data["chi_isotropic"] = carray(np.trace(t0.chi, axis1=1, axis2=2) / 3.0)
-    data["magnetizability"] = carray(mol.magnetizability(t0))
-    if body.include_tensors:
-        data["tensors"] = {
-            n: carray(getattr(t0, n)) for n in ("alpha", "a", "G", "b", "d", "H", "L", "chi")
-        }
-    consts = {d: mol.material_constants(t0, d, sigma, body.index) for d in body.definitions}
-    data["constants"] = {
-        d: {n: carray(getattr(c, n)) for n in ("A", "T", "U", "X")} for d, c in consts.items()
-    }
-    iso = {}
-    for d in body.definitions:
-        c = mol.isotropic_constants(t0, d, sigma, body.index)
-        iso[d] = {
-            "A_transverse": carray(np.einsum("i,fij,j->f", e_perp, c.A, e_perp)),
-            "X_transverse": carray(np.einsum("i,fij,j->f", e_perp, c.X, e_perp)),
-        }
-    data["isotropic"] = iso
-    x_rl = mol.raab_de_lange_inverse_permeability(t0)
-    x_cov = -mol.covariant_tensors(t0)["m"]
-    d_rl = np.einsum("fii->fi", x_rl)
-    d_cov = np.einsum("fii->fi", x_cov)
-    safe = np.abs(d_cov) > 0
-    ratio = np.where(safe, d_rl / np.where(safe, d_cov, 1.0), 0.0)
-    grid_pts = body.frequencies.points()
-    data["inverse_permeability_comparison"] = {
-        "ratio_rl_over_cov_diagonal": carray(_finite(ratio)),
-        "max_abs_ratio_diagonal": [float(np.max(np.abs(ratio[:, i]))) for i in range(3)],
-        "sign_changes_re_x_diagonal": {
-            "raab_de_lange": [_sign_changes(grid_pts, d_rl[:, i].real) for i in range(3)],
-            "covariant": [_sign_changes(grid_pts, d_cov[:, i].real) for i in range(3)],
-        },
-        "note": "molecular parts X - I/mu0; near resonances the two differ (paper Tables 2-3)",
-    }
-    checks: dict[str, Any] = {
-        "thomas_reiche_kuhn": _trk_check(states0),
-        "time_even": _time_even_check(states0),
-        "static_limit": _static_check(states0),
-        "uniform_damping": {
-            "verdict": states0.uniform_damping,
-            "note": "origin independence with damping is exact only for equal linewidths",
-        },
-    }
-    warnings: list[str] = []
-    if not checks["time_even"]["verdict"]:
-        warnings.append(
-            "the moments are not those of a time-even ground state (see checks.time_even): the "
-            "Table-1 tensors drop the parts that should vanish, and origin independence is lost"
-        )
-    if not states0.uniform_damping:
-        warnings.append(
-            "unequal linewidths: explicit frequency factors use the mean linewidth, which breaks "
-            "origin independence at order |gamma_s - gamma_mean| / w"
-        )
-    if states1 is not None:
-        t1 = mol.molecular_tensors(
-            states1,
-            w,
-            max_states=settings.max_molecular_states,
-            max_frequencies=mol.MAX_FREQUENCIES,
-        )
-        rep = mol.origin_report(t0, t1, sigma, tuple(body.definitions), body.index)
-        m0, m1 = mol.magnetizability(t0), mol.magnetizability(t1)
-        ch = float(np.max(np.abs(m1 - m0)))
-        sz = float(np.max(np.abs(m0)))
-        rep["tensors"]["magnetizability"] = {
-            "max_abs_change": ch,
-            "max_abs": sz,
-            "relative_change": ch / sz if sz else 0.0,
-        }
-        data["origin_report"] = {"shift": list(body.origin_shift or []), **rep}
-        verdicts = {
-            d: {q: bool(rep[d][q]["relative_change"] <= body.origin_tolerance) for q in "ATUX"}
-            for d in body.definitions
-        }
-        transformed = [d for d in body.definitions if d != "multipole"]
-        checks["origin_independence"] = {
-            "verdict": all(verdicts[d]["A"] and verdicts[d]["X"] for d in transformed),
-            "per_definition": verdicts,
-            "tolerance": body.origin_tolerance,
-            "note": "multipole constants are expected to change (eqs 12-15 are origin dependent); "
-            "the transformed ones change only by the incompleteness of the basis",
-        }
-        if transformed and not checks["origin_independence"]["verdict"]:
-            warnings.append(
-                "the transformed constants changed under the shift by more than origin_tolerance: "
-                "the sum over states is not complete enough (see checks.thomas_reiche_kuhn)"
-            )
-    units = {
-        "frequencies": body.frequencies.unit if body.frequencies.unit != "model" else "hartree",
-        "tensors": "atomic units (hbar = m_e = e = 4 pi eps0 = 1)",
-        "constants": "atomic units, molecular part per molecule",
-        "absorption_coefficient": f"1/bohr (1/bohr = {mol.SI_PER_AU['inverse_length'][0]:.6g} 1/m)",
-        **_si_units(),
-    }
-    return {"checks": checks, "warnings": warnings, "units": units}, data
+def _grid_unit(grid: FrequencyGrid) -> str:
+    """The unit the response echoes the grid in (``model`` is hartree here)."""
+    return grid.unit if grid.unit != "model" else "hartree"
 
 
 @router.post(
@@ -381,8 +200,24 @@ async def material_constants(
         build_states(body, settings, body.origin_shift) if body.origin_shift is not None else None
     )
 
-    def compute() -> ComputeResult:
-        return _constants_payload(body, states0, states1, settings)
+    def compute() -> Report:
+        return mol.material_constants_report(
+            states0,
+            grid_hartree(body.frequencies),
+            direction=body.direction,
+            definitions=body.definitions,
+            index=body.index,
+            polarization=body.polarization,
+            number_density=body.number_density,
+            include_tensors=body.include_tensors,
+            shifted=states1,
+            shift=body.origin_shift,
+            origin_tolerance=body.origin_tolerance,
+            grid=body.frequencies.points(),
+            grid_unit=_grid_unit(body.frequencies),
+            max_states=settings.max_molecular_states,
+            max_frequencies=mol.MAX_FREQUENCIES,
+        )
 
     return await svc.respond(
         request,
@@ -392,57 +227,6 @@ async def material_constants(
         compute=compute,
         fmt=format,
     )
-
-
-def _index_payload(
-    body: RefractiveIndexRequest, states0: mol.MolecularStates, states1: Any, settings: Settings
-) -> ComputeResult:
-    w = grid_hartree(body.frequencies)
-    kw = {"max_states": settings.max_molecular_states, "max_frequencies": mol.MAX_FREQUENCIES}
-    t0 = mol.molecular_tensors(states0, w, **kw)
-    sigma = np.asarray(body.direction, dtype=np.float64)
-    sols = {d: mol.refractive_index(t0, d, sigma, body.number_density) for d in body.definitions}
-    first = sols[body.definitions[0]]
-    dis = max(float(np.max(np.abs(s.n - first.n))) for s in sols.values())
-    scale = float(np.max(np.abs(first.n)))
-    data: dict[str, Any] = {
-        "frequencies": body.frequencies.points(),
-        "n1": carray(first.n[:, 0]),
-        "n2": carray(first.n[:, 1]),
-        "absorption_1": 2.0 * w / mol.C_AU * first.n[:, 0].imag,
-        "absorption_2": 2.0 * w / mol.C_AU * first.n[:, 1].imag,
-        "indices": {
-            d: {"n1": carray(s.n[:, 0]), "n2": carray(s.n[:, 1]), "residual": s.residual}
-            for d, s in sols.items()
-        },
-        "max_disagreement": dis,
-    }
-    checks: dict[str, Any] = {
-        "definitions_agree": {
-            "verdict": bool(dis <= AGREEMENT_RTOL * scale),
-            "max_abs_difference": dis,
-            "tolerance": AGREEMENT_RTOL,
-            "equation": "eq 57: one wave operator for eqs 12-15, 16-19 and 45-48",
-        },
-        "roots": {
-            "verdict": bool(all(np.max(s.residual) < 1e-8 for s in sols.values())),
-            "max_relative_singular_value": float(max(np.max(s.residual) for s in sols.values())),
-        },
-        "thomas_reiche_kuhn": _trk_check(states0),
-    }
-    if states1 is not None:
-        t1 = mol.molecular_tensors(states1, w, **kw)
-        ch = {}
-        for d in body.definitions:
-            n1 = mol.refractive_index(t1, d, sigma, body.number_density).n
-            ch[d] = float(np.max(np.abs(n1 - sols[d].n)))
-        data["origin_report"] = {"shift": list(body.origin_shift or []), "max_abs_change_n": ch}
-    units = {
-        "frequencies": body.frequencies.unit if body.frequencies.unit != "model" else "hartree",
-        "n1": "1",
-        "absorption_1": f"1/bohr (1/bohr = {mol.SI_PER_AU['inverse_length'][0]:.6g} 1/m)",
-    }
-    return {"checks": checks, "warnings": [], "units": units}, data
 
 
 @router.post(
@@ -471,8 +255,20 @@ async def refractive_index(
         build_states(body, settings, body.origin_shift) if body.origin_shift is not None else None
     )
 
-    def compute() -> ComputeResult:
-        return _index_payload(body, states0, states1, settings)
+    def compute() -> Report:
+        return mol.refractive_index_report(
+            states0,
+            grid_hartree(body.frequencies),
+            direction=body.direction,
+            definitions=body.definitions,
+            number_density=body.number_density,
+            shifted=states1,
+            shift=body.origin_shift,
+            grid=body.frequencies.points(),
+            grid_unit=_grid_unit(body.frequencies),
+            max_states=settings.max_molecular_states,
+            max_frequencies=mol.MAX_FREQUENCIES,
+        )
 
     return await svc.respond(
         request,

@@ -1,5 +1,6 @@
-"""Schemas of the molecular material constants (seed 001, Anelli, Jonsson, Fliegl & Ruud):
-``POST /v1/molecular/material-constants`` and ``POST /v1/molecular/refractive-index``.
+"""Schemas of the molecular material constants (Anelli, Jonsson, Fliegl & Ruud; the citation is
+core.references.ANELLI_ET_AL): ``POST /v1/molecular/material-constants`` and
+``POST /v1/molecular/refractive-index``.
 
 Atomic units throughout (hartree, bohr, e, m_e, hbar; 4 pi eps0 = 1), as the paper's tables. A
 molecule is either the displaced particle-in-a-box model (moments computed from its
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, FiniteFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
 from app.schemas.common import ComplexArray, FrequencyGrid, ResponseMeta, StrictModel, unit_field
 from core.molecular import LOSCHMIDT_AU
@@ -190,24 +191,155 @@ class RefractiveIndexRequest(_MolecularRequest):
 
 
 # ---------------------------------------------------------------------------------------------
-# Responses (documentation only)
+# Responses: the exact shape of the answers (core.molecular.material_constants_report and
+# refractive_index_report serialised by core.checks.Report.payload)
 # ---------------------------------------------------------------------------------------------
 
-
-class ConstantsSet(BaseModel):
-    A: ComplexArray = Field(description="Permittivity, molecular part, (F, 3, 3) [a.u.].")
-    T: ComplexArray = Field(description="Magneto-electric T, molecular part, (F, 3, 3) [a.u.].")
-    U: ComplexArray = Field(description="Magneto-electric U, molecular part, (F, 3, 3) [a.u.].")
-    X: ComplexArray = Field(description="Inverse permeability, molecular part, (F, 3, 3) [a.u.].")
-
-
-class ChangeStats(BaseModel):
-    max_abs_change: float
-    max_abs: float
-    relative_change: float
+#: A real (F, 3), (F, 3, 3), (F, 3, 3, 3) and (F, 3, 3, 3, 3) array as nested lists.
+Floats2 = list[list[float]]
+Floats3 = list[list[list[float]]]
+Floats4 = list[list[list[list[float]]]]
+Floats5 = list[list[list[list[list[float]]]]]
 
 
-class MaterialConstantsResponse(BaseModel):
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComplexVectorSeries(_Out):
+    """A complex (F, 3) array: one 3-vector per frequency."""
+
+    real: Floats2
+    imag: Floats2
+
+
+class ComplexMatrixSeries(_Out):
+    """A complex (F, 3, 3) array: one rank-2 tensor per frequency."""
+
+    real: Floats3
+    imag: Floats3
+
+
+class ComplexRank3Series(_Out):
+    """A complex (F, 3, 3, 3) array: one rank-3 tensor per frequency."""
+
+    real: Floats4
+    imag: Floats4
+
+
+class ComplexRank4Series(_Out):
+    """A complex (F, 3, 3, 3, 3) array: one rank-4 tensor per frequency."""
+
+    real: Floats5
+    imag: Floats5
+
+
+class Table1Tensors(_Out):
+    """The Table-1 tensors of the ground state (atomic units, per molecule)."""
+
+    alpha: ComplexMatrixSeries = Field(description="Polarizability alpha_ij, (F, 3, 3) [a.u.].")
+    a: ComplexRank3Series = Field(description="Dipole-quadrupole a_ijk, (F, 3, 3, 3) [a.u.].")
+    G: ComplexMatrixSeries = Field(description="Dipole-magnetic dipole G'_ij, (F, 3, 3) [a.u.].")
+    b: ComplexRank4Series = Field(description="Dipole-octupole b_ijkl, (F, 3, 3, 3, 3) [a.u.].")
+    d: ComplexRank4Series = Field(
+        description="Quadrupole-quadrupole d_ijkl, (F, 3, 3, 3, 3) [a.u.]."
+    )
+    H: ComplexRank3Series = Field(
+        description="Dipole-magnetic quadrupole H'_ijk, (F, 3, 3, 3) [a.u.]."
+    )
+    L: ComplexRank3Series = Field(
+        description="Quadrupole-magnetic dipole L'_ijk, (F, 3, 3, 3) [a.u.]."
+    )
+    chi: ComplexMatrixSeries = Field(
+        description="Magnetizability chi_ij (para + dia), (F, 3, 3) [a.u.]."
+    )
+
+
+class ConstantsSet(_Out):
+    A: ComplexMatrixSeries = Field(description="Permittivity, molecular part, (F, 3, 3) [a.u.].")
+    T: ComplexMatrixSeries = Field(
+        description="Magneto-electric T, molecular part, (F, 3, 3) [a.u.]."
+    )
+    U: ComplexMatrixSeries = Field(
+        description="Magneto-electric U, molecular part, (F, 3, 3) [a.u.]."
+    )
+    X: ComplexMatrixSeries = Field(
+        description="Inverse permeability, molecular part, (F, 3, 3) [a.u.]."
+    )
+
+
+class ConstantsByDefinition(_Out):
+    """One entry per requested definition."""
+
+    multipole: ConstantsSet | None = Field(default=None, description="Eqs 12-15.")
+    raab_de_lange: ConstantsSet | None = Field(default=None, description="Eqs 16-19.")
+    covariant: ConstantsSet | None = Field(default=None, description="Eqs 45-48.")
+
+
+class IsotropicSet(_Out):
+    A_transverse: ComplexArray = Field(description="e.A.e for e perpendicular to sigma, (F,).")
+    X_transverse: ComplexArray = Field(description="e.X.e for e perpendicular to sigma, (F,).")
+
+
+class IsotropicByDefinition(_Out):
+    multipole: IsotropicSet | None = None
+    raab_de_lange: IsotropicSet | None = None
+    covariant: IsotropicSet | None = None
+
+
+class SignChanges(_Out):
+    raab_de_lange: list[list[float]] = Field(
+        description="Per diagonal component xx, yy, zz: frequencies (grid unit) where Re X_ii of "
+        "eq 19 changes sign."
+    )
+    covariant: list[list[float]] = Field(description="The same for eq 48.")
+
+
+class InversePermeabilityComparison(_Out):
+    ratio_rl_over_cov_diagonal: ComplexVectorSeries = Field(
+        description="X_RL,ii / X_cov,ii (molecular parts), (F, 3); 0 where X_cov,ii = 0."
+    )
+    max_abs_ratio_diagonal: list[float] = Field(description="max over F of |ratio|, per ii.")
+    sign_changes_re_x_diagonal: SignChanges
+    note: str
+
+
+class ChangeStats(_Out):
+    max_abs_change: float = Field(description="max |after - before| over F and components.")
+    max_abs: float = Field(description="max |before|.")
+    relative_change: float | None = Field(
+        description="max_abs_change / max_abs (null: infinite, the quantity was zero before)."
+    )
+
+
+class TensorChanges(_Out):
+    alpha: ChangeStats
+    a: ChangeStats
+    G: ChangeStats
+    b: ChangeStats
+    d: ChangeStats
+    H: ChangeStats
+    L: ChangeStats
+    chi: ChangeStats
+    magnetizability: ChangeStats
+
+
+class ConstantChanges(_Out):
+    A: ChangeStats
+    T: ChangeStats
+    U: ChangeStats
+    X: ChangeStats
+
+
+class ConstantsOriginReport(_Out):
+    shift: list[float] = Field(description="The origin shift D [bohr].")
+    tensors: TensorChanges
+    multipole: ConstantChanges | None = None
+    raab_de_lange: ConstantChanges | None = None
+    covariant: ConstantChanges | None = None
+
+
+class MaterialConstantsResponse(_Out):
     meta: ResponseMeta
     frequencies: list[float] = Field(description="The grid, in its unit.")
     absorption_coefficient: list[float] = Field(
@@ -215,35 +347,52 @@ class MaterialConstantsResponse(BaseModel):
     )
     alpha_isotropic: ComplexArray = Field(description="tr(alpha)/3 [a.u.].")
     chi_isotropic: ComplexArray = Field(description="tr(chi)/3 [a.u.].")
-    magnetizability: ComplexArray = Field(description="Eq 56, (F, 3, 3) [a.u.].")
-    tensors: dict[str, ComplexArray] | None = Field(
-        default=None, description="Table-1 tensors, each (F, 3, ...) [a.u.]."
+    magnetizability: ComplexMatrixSeries = Field(description="Eq 56, (F, 3, 3) [a.u.].")
+    tensors: Table1Tensors | None = Field(
+        default=None, description="Table-1 tensors (with `include_tensors`)."
     )
-    constants: dict[str, ConstantsSet] = Field(description="Per definition.")
-    isotropic: dict[str, dict[str, ComplexArray]] = Field(
+    constants: ConstantsByDefinition = Field(description="A, T, U, X per definition.")
+    isotropic: IsotropicByDefinition = Field(
         description="Randomly oriented molecules: transverse A and X per definition, (F,)."
     )
-    inverse_permeability_comparison: dict[str, Any] = Field(
+    inverse_permeability_comparison: InversePermeabilityComparison = Field(
         description="X_RL / X_cov per diagonal component, and sign changes of Re X_ii."
     )
-    origin_report: dict[str, Any] | None = Field(
+    origin_report: ConstantsOriginReport | None = Field(
         default=None, description="Change of every quantity under `origin_shift`."
     )
 
 
-class ModeIndices(BaseModel):
+class ModeIndices(_Out):
     n1: ComplexArray
     n2: ComplexArray
-    residual: list[list[float]]
+    residual: list[list[float]] = Field(
+        description="Smallest / largest singular value of the wave operator at each root, (F, 2)."
+    )
 
 
-class RefractiveIndexResponse(BaseModel):
+class IndicesByDefinition(_Out):
+    multipole: ModeIndices | None = None
+    raab_de_lange: ModeIndices | None = None
+    covariant: ModeIndices | None = None
+
+
+class IndexOriginReport(_Out):
+    shift: list[float] = Field(description="The origin shift D [bohr].")
+    max_abs_change_n: dict[DefinitionName, float] = Field(
+        description="max |n(O + D) - n(O)| per definition."
+    )
+
+
+class RefractiveIndexResponse(_Out):
     meta: ResponseMeta
-    frequencies: list[float]
+    frequencies: list[float] = Field(description="The grid, in its unit.")
     n1: ComplexArray = Field(description="First forward mode (smaller Re n), first definition.")
     n2: ComplexArray = Field(description="Second forward mode, first definition.")
     absorption_1: list[float] = Field(description="2 (w/c) Im n1 [1/bohr].")
     absorption_2: list[float] = Field(description="2 (w/c) Im n2 [1/bohr].")
-    indices: dict[str, ModeIndices] = Field(description="Per definition.")
+    indices: IndicesByDefinition = Field(description="Per definition.")
     max_disagreement: float = Field(description="max |n_def - n_first| over definitions.")
-    origin_report: dict[str, Any] | None = None
+    origin_report: IndexOriginReport | None = Field(
+        default=None, description="Change of the indices under `origin_shift`."
+    )

@@ -1,4 +1,5 @@
-"""Physics tests of core.molecular (paper 001: Table 1, eqs 12-19, 40, 45-57).
+"""Physics tests of core.molecular (Anelli et al., core.references.ANELLI_ET_AL: Table 1, eqs
+12-19, 40, 45-57).
 
 Two independent model molecules are built here, not by the code under test:
 
@@ -538,3 +539,124 @@ def test_dilute_refractive_index_follows_the_polarizability_with_literal_eps0():
     ax = np.array([1.0 / (HO_FREQS[a] ** 2 - w**2) for a in (0, 1)]).T
     expect = np.sqrt(1.0 + 4.0 * np.pi * density * ax)
     np.testing.assert_allclose(np.sort(n.real, axis=1), np.sort(expect, axis=1), rtol=1e-7)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: every bound check holds on an analytic case and fails on one built to break it
+# ---------------------------------------------------------------------------------------------
+
+REPORT_GRID = np.linspace(0.05, 1.0, 12)
+SHIFT = (0.0, 10.0, 0.0)
+
+
+def test_material_constants_report_passes_every_check_on_the_complete_oscillator():
+    s0, s1 = ho_states(gamma=0.01), ho_states(SHIFT, gamma=0.01)
+    rep = mol.material_constants_report(s0, REPORT_GRID, shifted=s1, shift=SHIFT)
+    assert next(iter(rep.arrays)) == "frequencies"
+    for name in ("thomas_reiche_kuhn", "time_even", "static_limit", "uniform_damping"):
+        assert rep.checks[name].verdict is True, name
+        assert rep.checks[name].kind == "bound"
+    assert abs(rep.checks["thomas_reiche_kuhn"].value) < 1e-12  # complete basis: TRK exact
+    for dfn in ("raab_de_lange", "covariant"):
+        c = rep.checks[f"origin_independence_{dfn}"]
+        assert c.verdict is True and c.kind == "indicative"
+        assert c.value < 1e-10  # complete basis: origin independent to rounding
+        assert c.details["per_quantity"] == {"A": True, "T": True, "U": True, "X": True}
+    mp = rep.checks["origin_independence_multipole"]
+    assert mp.kind == "value" and mp.verdict is None
+    assert mp.value > 1e-2  # eqs 12-15 depend on the origin even on a complete basis
+    assert rep.warnings == ()
+    meta, data = rep.payload()
+    assert data["origin_report"]["shift"] == list(SHIFT)
+    assert meta["units"]["frequencies"] == "hartree"
+
+
+def test_trk_check_fails_on_a_basis_that_misses_the_sum_rule():
+    rep = mol.material_constants_report(random_states(gamma=0.01), REPORT_GRID)
+    trk = rep.checks["thomas_reiche_kuhn"]
+    assert trk.verdict is False and trk.value > mol.TRK_TOL
+    assert any("Thomas-Reiche-Kuhn" in w for w in rep.warnings)
+
+
+def test_time_even_check_fails_for_magnetic_moments_without_their_factor_i():
+    kw = _kw(M=np.imag(random_states(s=3).M), linewidths=np.full(3, 0.01))
+    rep = mol.material_constants_report(mol.MolecularStates(**kw), REPORT_GRID)
+    assert rep.checks["time_even"].verdict is False
+    assert rep.checks["time_even"].value > 0.05
+    assert any("time-even" in w for w in rep.warnings)
+
+
+def test_uniform_damping_check_fails_for_unequal_linewidths():
+    kw = _kw(linewidths=np.array([0.01, 0.02, 0.03]))
+    rep = mol.material_constants_report(mol.MolecularStates(**kw), REPORT_GRID)
+    c = rep.checks["uniform_damping"]
+    assert c.verdict is False
+    assert c.value == pytest.approx(0.02, rel=1e-12)  # hartree
+    assert any("unequal linewidths" in w for w in rep.warnings)
+
+
+def test_origin_checks_fail_for_a_truncated_box_basis_and_a_tight_tolerance():
+    from core.molecular_box import BoxMolecule, box_molecular_states
+
+    box = BoxMolecule([2.0, 2.9, 3.7], [1.5, -0.8, 2.2], [5, 5, 5], 0.02)  # the preset's box
+    s0, s1 = box_molecular_states(box, (0.0, 0.0, 0.0)), box_molecular_states(box, SHIFT)
+    grid = np.linspace(0.05, 4.0, 80)  # the preset's grid, through the resonances
+    rep = mol.material_constants_report(s0, grid, shifted=s1, shift=SHIFT, origin_tolerance=1e-6)
+    for dfn in ("raab_de_lange", "covariant"):
+        c = rep.checks[f"origin_independence_{dfn}"]
+        assert c.verdict is False and c.value > 1e-6 and c.tolerance == 1e-6
+    assert sum("changed under the shift" in w for w in rep.warnings) == 2
+    # the same basis passes a tolerance above its incompleteness (docs/molecular.md)
+    loose = mol.material_constants_report(s0, grid, shifted=s1, shift=SHIFT, origin_tolerance=0.1)
+    assert loose.checks["origin_independence_covariant"].verdict is True
+
+
+def test_static_limit_check_catches_an_inverse_permeability_off_its_static_limit(monkeypatch):
+    good = mol.raab_de_lange_inverse_permeability
+    monkeypatch.setattr(
+        mol, "raab_de_lange_inverse_permeability", lambda t: good(t) + 1e-6 * np.eye(3)
+    )
+    c = mol.static_limit_check(ho_states(gamma=0.01))
+    assert c.verdict is False and c.value > mol.STATIC_RTOL
+    assert c.warning is not None
+
+
+def test_refractive_index_report_checks_hold_on_the_complete_oscillator():
+    s0, s1 = ho_states(gamma=0.01), ho_states(SHIFT, gamma=0.01)
+    rep = mol.refractive_index_report(
+        s0, REPORT_GRID, direction=(0.3, -0.5, 0.8), number_density=1e-3, shifted=s1, shift=SHIFT
+    )
+    assert list(rep.arrays)[:3] == ["frequencies", "n1", "n2"]
+    for name in ("definitions_agree", "roots", "thomas_reiche_kuhn"):
+        assert rep.checks[name].verdict is True, name
+    assert rep.checks["definitions_agree"].value < 1e-12
+    assert max(rep.results["origin_report"]["max_abs_change_n"].values()) < 1e-12
+    assert rep.warnings == ()
+
+
+def test_definitions_agree_check_fails_when_one_definition_builds_another_operator(monkeypatch):
+    good = mol.covariant_constants
+
+    def off(t, k, cov=None):
+        c = good(t, k, cov)
+        return mol.MaterialConstants(c.definition, c.k, 1.01 * c.A, c.T, c.U, c.X)
+
+    monkeypatch.setattr(mol, "covariant_constants", off)
+    rep = mol.refractive_index_report(ho_states(gamma=0.01), REPORT_GRID, number_density=1e-2)
+    c = rep.checks["definitions_agree"]
+    assert c.verdict is False and c.value > mol.AGREEMENT_RTOL
+    assert any("disagree" in w for w in rep.warnings)
+
+
+def test_roots_check_fails_when_a_returned_index_is_not_a_root(monkeypatch):
+    good = mol.refractive_index
+
+    def shifted_roots(t, definition, direction, number_density):
+        r = good(t, definition, direction, number_density)
+        n = r.n + 1e-3  # off the roots: W(n) is no longer singular there
+        return mol.RefractiveIndex(definition, n, r.polarization, np.full(n.shape, 1e-3))
+
+    monkeypatch.setattr(mol, "refractive_index", shifted_roots)
+    rep = mol.refractive_index_report(ho_states(gamma=0.01), REPORT_GRID, number_density=1e-2)
+    assert rep.checks["roots"].verdict is False
+    assert any("not a root" in w for w in rep.warnings)
