@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck openapi bench lock clean
+.PHONY: run test lint typecheck openapi bench lock clean generate
 
 # The virtual environment is rebuilt when the pinned requirements or pyproject change.
 $(BIN)/python:
@@ -36,6 +36,9 @@ lint: $(VENV)/.installed-dev
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy core app
+
+generate: $(VENV)/.installed-run  ## regenerate generated code (core/crystal/_wordkernel.py)
+	$(BIN)/python scripts/generate_crystal_words.py
 
 openapi: $(VENV)/.installed-run  ## regenerate openapi/openapi.json from the app
 	$(BIN)/python -m app.openapi

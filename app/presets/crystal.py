@@ -1,4 +1,4 @@
-"""Presets of the crystalline-insulator endpoints (Duff & Sipe, seed 003): Haldane model."""
+"""Presets of the crystalline-insulator endpoints (:data:`core.references.DUFF_SIPE`): Haldane model."""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Crystalline insulators (Duff & Sipe, seed 003): bands, Berry geometry, orbital susceptibility."""
+"""Crystalline insulators: bands, Berry geometry, orbital susceptibility.
+
+Thin handlers: validate -> limits (413 naming the setting) -> core model -> the report of
+:mod:`core.crystal.reports` (all checks, verdicts and warnings live there). Reference:
+:data:`core.references.DUFF_SIPE`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from scipy import constants as sc
 
 from app.errors import PROBLEM_RESPONSES
 from app.schemas.crystal import (
@@ -21,9 +25,10 @@ from app.schemas.crystal import (
     SusceptibilityResponse,
     TightBindingSpec,
 )
-from app.service import ComputeResult, FormatQuery, ServiceDep
+from app.service import FormatQuery, ServiceDep
 from app.settings import Settings
-from core.crystal import bloch, geometry, susceptibility
+from core.checks import Report
+from core.crystal import bloch, reports
 from core.crystal.model import MODEL_NAME, MODEL_VERSION, TightBindingModel, from_hoppings, haldane
 from core.errors import CoreError, InvalidInput, LimitExceeded
 
@@ -34,11 +39,6 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}},
     304: {"description": "Not modified (ETag)."},
 }
-
-_ENERGY_J = {"eV": sc.e, "meV": 1e-3 * sc.e}
-_LENGTH_M = {"angstrom": 1e-10, "nm": 1e-9}
-
-#: chi_1 (eqs 70-73) is evaluated with numpy; above this many k-points it is skipped.
 
 
 def build_model(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> TightBindingModel:
@@ -116,18 +116,12 @@ def _grid_sizes(grid: KGrid, model: TightBindingModel, settings: Settings) -> tu
     return tuple(grid.n)
 
 
-def _units(spec: HaldaneSpec | TightBindingSpec) -> tuple[str, str]:
-    return spec.energy_unit, spec.length_unit
-
-
 def _require_2d(model: TightBindingModel, what: str) -> None:
     if model.dim != 2:
         raise InvalidInput(f"{what} is implemented for 2D models", field=("model", "lattice"))
 
 
-@router.post(
-    "/bands", response_model=BandsResponse, responses=_RESPONSES
-)
+@router.post("/bands", response_model=BandsResponse, responses=_RESPONSES)
 async def bands(
     body: BandsRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
 ) -> Response:
@@ -137,10 +131,11 @@ async def bands(
     batched LAPACK otherwise. The model is the Haldane shortcut (eqs 93-94) or a general list of
     hoppings. Returns ``kx``, ``ky`` (and ``kz``), ``energies`` (one row per k) and, for CSV, one
     column ``band_<n>`` per band; a path also returns the cumulative ``distance`` and ``vertices``.
+    The check ``gap`` reports the gap at half filling on the sampled points (no verdict).
     """
     settings = svc.settings
     model = build_model(body.model, settings)
-    e_unit, l_unit = _units(body.model)
+    spec = body.model
     if body.path is not None:
         if body.path.num > settings.max_k_points:
             raise LimitExceeded(
@@ -157,40 +152,32 @@ async def bands(
                     f"path point {i} has {len(p.k)} components, expected {model.dim}",
                     field=("path", "points", i, "k"),
                 )
+        path = body.path
+
+        def compute() -> Report:
+            return reports.bands_report(
+                model,
+                path=[p.k for p in path.points],
+                labels=[p.label for p in path.points],
+                frame=path.frame,
+                num=path.num,
+                energy_unit=spec.energy_unit,
+                length_unit=spec.length_unit,
+            )
+
     else:
         assert body.grid is not None
-        _grid_sizes(body.grid, model, settings)
+        grid = body.grid
+        _grid_sizes(grid, model, settings)
 
-    def compute() -> ComputeResult:
-        data: dict[str, Any] = {}
-        if body.path is not None:
-            pts = [np.asarray(p.k, dtype=np.float64) for p in body.path.points]
-            if body.path.frame == "reduced":
-                pts = [p @ model.reciprocal for p in pts]
-            k, dist, vert = bloch.k_path(pts, body.path.num)
-            data["distance"] = dist
-        else:
-            assert body.grid is not None
-            k, _ = bloch.monkhorst_grid(model, tuple(body.grid.n), body.grid.shift)
-        es = []
-        for s in range(0, k.shape[0], bloch.CHUNK_POINTS):
-            e, _ = bloch.eigh_batched(
-                bloch.bloch_derivatives(model, k[s : s + bloch.CHUNK_POINTS], order=0).h
+        def compute() -> Report:
+            return reports.bands_report(
+                model,
+                grid=tuple(grid.n),
+                shift=grid.shift,
+                energy_unit=spec.energy_unit,
+                length_unit=spec.length_unit,
             )
-            es.append(e)
-        e = np.concatenate(es)
-        for a, name in enumerate(("kx", "ky", "kz")[: model.dim]):
-            data[name] = np.ascontiguousarray(k[:, a])
-        for b in range(model.norb):
-            data[f"band_{b}"] = np.ascontiguousarray(e[:, b])
-        data["energies"] = e
-        if body.path is not None:
-            data["vertices"] = [
-                {"label": p.label, "distance": float(d)}
-                for p, d in zip(body.path.points, vert, strict=True)
-            ]
-        units = {"k": f"1/{l_unit}", "energies": e_unit, "distance": f"1/{l_unit}"}
-        return {"units": units, "checks": {}, "warnings": []}, data
 
     return await svc.respond(
         request,
@@ -214,63 +201,26 @@ async def berry(body: BerryRequest, request: Request, svc: ServiceDep) -> Respon
     106, Berry connection eq 107), metric g^ab_n = Re sum_m v^a_nm v^b_mn / (E_n - E_m)^2. Chern
     numbers by the Fukui-Hatsugai-Suzuki lattice method (integers by construction), per band and
     for the occupied bands, with C = (1/2pi) int Omega. A model whose gap at the filling closes on
-    the grid gets 422 not-an-insulator with the gap.
+    the grid gets 422 not-an-insulator with the gap. Checks: ``gap``, ``chern_integer`` and, with
+    the maps, ``curvature_integral`` (the grid integral of the curvature against the integer).
     """
     settings = svc.settings
     model = build_model(body.model, settings)
     _require_2d(model, "the Berry curvature map and Chern number")
     ns = _grid_sizes(body.grid, model, settings)
     bloch.occupied_count(model, body.filling)  # 422 on a filling that is not 1..N-1
-    e_unit, l_unit = _units(body.model)
 
-    def compute() -> ComputeResult:
-        ch = geometry.chern_fhs(
-            model, (ns[0], ns[1]), filling=body.filling, max_k_points=settings.max_k_points
+    def compute() -> Report:
+        return reports.berry_report(
+            model,
+            ns,
+            filling=body.filling,
+            shift=body.grid.shift,
+            include_maps=body.include_maps,
+            max_k_points=settings.max_k_points,
+            energy_unit=body.model.energy_unit,
+            length_unit=body.model.length_unit,
         )
-        info = susceptibility.scan_gap(model, ns, body.filling, body.grid.shift)
-        data: dict[str, Any] = {
-            "chern_occupied": ch.occupied,
-            "chern_per_band": [
-                int(c) if np.isfinite(r) else None
-                for c, r in zip(ch.per_band, ch.per_band_raw, strict=True)
-            ],
-            "chern_raw": {
-                "occupied": ch.occupied_raw,
-                "per_band": [float(x) if np.isfinite(x) else None for x in ch.per_band_raw],
-            },
-            "gap": info.gap,
-            "direct_gap_min": info.direct_gap_min,
-        }
-        checks: dict[str, Any] = {
-            "chern_integer": {
-                "verdict": bool(abs(ch.occupied_raw - ch.occupied) < 1e-6),
-                "raw": ch.occupied_raw,
-            }
-        }
-        if body.include_maps:
-            maps = geometry.geometry_maps(
-                model, (ns[0], ns[1]), shift=body.grid.shift, max_k_points=settings.max_k_points
-            )
-            data["kx"] = np.ascontiguousarray(maps.k[:, 0])
-            data["ky"] = np.ascontiguousarray(maps.k[:, 1])
-            data["curvature"] = maps.curvature
-            g = maps.metric
-            data["metric"] = np.stack([g[:, 0, 0], g[:, 0, 1], g[:, 1, 1]], axis=1)
-            data["curvature_integral"] = maps.curvature_chern
-            checks["curvature_integral"] = {
-                "verdict": bool(
-                    abs(float(maps.curvature_chern[: info.n_occ].sum()) - ch.occupied) < 0.05
-                ),
-                "value": float(maps.curvature_chern[: info.n_occ].sum()),
-                "note": "grid integral of the Kubo curvature; converges to the FHS integer as the grid resolves the curvature",
-            }
-        units = {
-            "curvature": f"{l_unit}^2",
-            "metric": f"{l_unit}^2",
-            "gap": e_unit,
-            "k": f"1/{l_unit}",
-        }
-        return {"units": units, "checks": checks, "warnings": []}, data
 
     return await svc.respond(
         request,
@@ -279,10 +229,6 @@ async def berry(body: BerryRequest, request: Request, svc: ServiceDep) -> Respon
         params={"op": "berry", **body.model_dump()},
         compute=compute,
     )
-
-
-def _half_grid(ns: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(max(4, 2 * round(n / 4)) for n in ns)
 
 
 @router.post(
@@ -302,93 +248,26 @@ async def orbital_susceptibility(
     in the paper's gauge (eqs 98-101); equal to chi_2 in trivial insulators, gauge dependent in
     Chern insulators (the paper's Fig. 6). Per unit area in 2D, natural units e^2 E_u L_u^2 / hbar^2
     (E_u, L_u the model's units); ``si`` in A^2 m^2 / J when the units are physical. The
-    convergence estimate compares the grid with one of about half the size.
+    convergence estimate compares the grid with one of about half the size (check
+    ``grid_convergence``); ``chi1_equals_chi2`` compares the two evaluations in trivial insulators.
     """
     settings = svc.settings
     model = build_model(body.model, settings)
     ns = _grid_sizes(body.grid, model, settings)
     bloch.occupied_count(model, body.filling)
-    e_unit, l_unit = _units(body.model)
 
-    def compute() -> ComputeResult:
-        warnings: list[str] = []
-        r2 = susceptibility.chi_2(
+    def compute() -> Report:
+        return reports.orbital_susceptibility_report(
             model,
             ns,
             filling=body.filling,
             shift=body.grid.shift,
+            include_chi1=body.include_chi1,
             max_k_points=settings.max_k_points,
+            max_chi1_k_points=settings.max_chi1_k_points,
+            energy_unit=body.model.energy_unit,
+            length_unit=body.model.length_unit,
         )
-        half = _half_grid(ns)
-        r2h = susceptibility.chi_2(model, half, filling=body.filling, shift=body.grid.shift)
-        rel = abs(r2.chi - r2h.chi) / max(abs(r2.chi), 1e-300)
-        chern = None
-        if model.dim == 2:
-            chern = geometry.chern_fhs(
-                model, (min(ns[0], 120), min(ns[1], 120)), filling=body.filling
-            ).occupied
-        data: dict[str, Any] = {
-            "chi_2": {"total": r2.chi, "parts": r2.parts},
-            "chi_1": None,
-            "magnetization": r2.magnetization,
-            "chern_occupied": chern,
-            "gap": r2.gap.gap,
-            "grid": list(ns),
-            "convergence": {"grid_half": list(half), "chi_2_half": r2h.chi, "relative_change": rel},
-        }
-        checks: dict[str, Any] = {
-            "grid_convergence": {
-                "verdict": bool(rel < 1e-3),
-                "relative_change": rel,
-                "tolerance": 1e-3,
-            }
-        }
-        if rel >= 1e-3:
-            warnings.append(
-                f"chi_2 changes by {rel:.2g} (relative) between the {half} and {list(ns)} grids: use a finer grid"
-            )
-        if body.include_chi1 and model.dim == 2:
-            if int(np.prod(ns)) > settings.max_chi1_k_points:
-                warnings.append(
-                    f"chi_1 skipped: it is evaluated on at most {settings.max_chi1_k_points} k-points (setting max_chi1_k_points)"
-                )
-            else:
-                r1 = susceptibility.chi_1(model, ns, filling=body.filling, shift=body.grid.shift)
-                data["chi_1"] = {
-                    "total": r1.chi,
-                    "parts": r1.parts,
-                    "gauge_min_modulus": r1.extra["gauge_min_modulus"],
-                }
-                diff = abs(r1.chi - r2.chi) / max(abs(r2.chi), 1e-300)
-                checks["chi1_equals_chi2"] = {
-                    "verdict": bool(diff < 1e-4) if chern == 0 else None,
-                    "relative_difference": diff,
-                    "applies": "trivial insulators (C = 0)",
-                }
-                if chern:
-                    warnings.append(
-                        f"Chern insulator (C = {chern}): chi_1 depends on the gauge (no smooth periodic "
-                        "gauge exists); chi_2 is the gauge-invariant value"
-                    )
-        if e_unit in _ENERGY_J and l_unit in _LENGTH_M and model.dim == 2:
-            scale = susceptibility.to_si(1.0, _ENERGY_J[e_unit], _LENGTH_M[l_unit])
-            data["si"] = {
-                "chi_2": r2.chi * scale,
-                "chi_1": data["chi_1"]["total"] * scale if data["chi_1"] else None,
-                "unit": "A^2 m^2 / J (per unit area; = J T^-2 m^-2)",
-                "magnetization": r2.magnetization * sc.e * _ENERGY_J[e_unit] / sc.hbar,
-                "magnetization_unit": "A (magnetic moment per unit area)",
-            }
-        units = {
-            "chi": "e^2 E_u L_u^2 / hbar^2 per unit area (E_u = "
-            + e_unit
-            + ", L_u = "
-            + l_unit
-            + ")",
-            "magnetization": "e E_u / hbar",
-            "gap": e_unit,
-        }
-        return {"units": units, "checks": checks, "warnings": warnings}, data
 
     return await svc.respond(
         request,

@@ -1,4 +1,4 @@
-"""Schemas of the crystalline-insulator endpoints (Duff & Sipe, seed 003): ``/v1/crystal/*``.
+"""Schemas of the crystalline-insulator endpoints: ``/v1/crystal/*`` (:data:`core.references.DUFF_SIPE`).
 
 A model is either the Haldane shortcut (eqs 93-94) or a general tight-binding model: lattice
 vectors, orbitals (position, on-site energy) and hoppings <0,from|H|R,to> = amplitude, each bond
@@ -8,9 +8,9 @@ listed once (the Hermitian conjugate is implied). Energies are in ``energy_unit`
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, FiniteFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
 from app.schemas.common import ResponseMeta, StrictModel
 
@@ -159,14 +159,35 @@ class SusceptibilityRequest(StrictModel):
     include_chi1: bool = Field(default=True, description="Also evaluate chi_1 (eqs 70-73, slower).")
 
 
+class PathVertex(BaseModel):
+    """A vertex of the k-path and where it lies along the path."""
+
+    label: str = Field(description="The vertex label given in the request.")
+    distance: float = Field(description="Path length at the vertex [1/length_unit].")
+
+
 class BandsResponse(BaseModel):
+    """Band energies; CSV and JSON also carry one array ``band_<n>`` per band (n = 0 .. N-1)."""
+
+    model_config = ConfigDict(extra="allow")
+
     meta: ResponseMeta
     distance: list[float] | None = Field(default=None, description="Path length [1/length_unit].")
     kx: list[float] = Field(description="k_x [1/length_unit].")
     ky: list[float] = Field(description="k_y [1/length_unit].")
+    kz: list[float] | None = Field(default=None, description="k_z of 3D models [1/length_unit].")
     energies: list[list[float]] = Field(description="Band energies, one row per k [energy_unit].")
-    vertices: list[dict[str, Any]] | None = Field(
-        default=None, description="Path vertices and their positions."
+    vertices: list[PathVertex] | None = Field(
+        default=None, description="Path vertices and their positions (path requests only)."
+    )
+
+
+class ChernRaw(BaseModel):
+    """The Fukui-Hatsugai-Suzuki lattice sums before rounding."""
+
+    occupied: float = Field(description="Lattice sum of the occupied bands.")
+    per_band: list[float | None] = Field(
+        description="Lattice sum of each band; null where a band touches a neighbour."
     )
 
 
@@ -176,30 +197,82 @@ class BerryResponse(BaseModel):
     chern_per_band: list[int | None] = Field(
         description="Per band; null where a band touches a neighbour."
     )
+    chern_raw: ChernRaw = Field(description="The lattice sums before rounding.")
     gap: float = Field(
         description="Indirect gap above the occupied bands on the grid [energy_unit]."
     )
-    kx: list[float] | None = None
-    ky: list[float] | None = None
+    direct_gap_min: float = Field(
+        description="Smallest direct gap above the occupied bands on the grid [energy_unit]."
+    )
+    kx: list[float] | None = Field(default=None, description="k_x [1/length_unit].")
+    ky: list[float] | None = Field(default=None, description="k_y [1/length_unit].")
     curvature: list[list[float]] | None = Field(
-        default=None, description="Omega_n(k) [length_unit^2]."
+        default=None, description="Omega_n(k), one row per k [length_unit^2]."
     )
     metric: list[list[list[float]]] | None = Field(
         default=None, description="g^{xx}, g^{xy}, g^{yy} of each band per k [length_unit^2]."
     )
+    curvature_integral: list[float] | None = Field(
+        default=None,
+        description="(1/2pi) times the grid integral of each band's curvature (not quantised "
+        "on a finite grid).",
+    )
+
+
+class Chi2Parts(BaseModel):
+    """chi_2 by operator content (natural units, per unit area)."""
+
+    velocity: float = Field(description="Four velocities: the interband (Van Vleck-like) part.")
+    hessian_velocity: float = Field(description="One Hessian, two velocities.")
+    hessian_hessian: float = Field(description="Two Hessians (atomic-diamagnetism-like).")
+
+
+class Chi2Result(BaseModel):
+    total: float = Field(description="Gauge-invariant chi^zz (eqs 83-84), natural units.")
+    parts: Chi2Parts
+
+
+class Chi1Parts(BaseModel):
+    """chi_1 = chi_VV + chi_occ + chi_geo (eqs 71-73), natural units."""
+
+    vv: float = Field(description="chi_VV (eq 71).")
+    occ: float = Field(description="chi_occ (eq 72).")
+    geo: float = Field(description="chi_geo (eq 73).")
+
+
+class Chi1Result(BaseModel):
+    total: float = Field(description="chi^zz of eqs 70-73 in the paper's gauge, natural units.")
+    parts: Chi1Parts
+    gauge_min_modulus: float = Field(
+        description="Smallest modulus of the gauge-fixed component; near 0 the gauge is singular."
+    )
+
+
+class Convergence(BaseModel):
+    grid_half: list[int] = Field(description="The grid of about half the size.")
+    chi_2_half: float = Field(description="chi_2 on that grid (natural units).")
+    relative_change: float = Field(description="|chi_2 - chi_2_half| / |chi_2|.")
+
+
+class SusceptibilitySI(BaseModel):
+    """SI values (physical energy and length units only)."""
+
+    chi_2: float = Field(description="chi_2 [A^2 m^2 / J per unit area].")
+    chi_1: float | None = Field(description="chi_1 [A^2 m^2 / J per unit area], if evaluated.")
+    unit: str = Field(description="Unit of chi_1 and chi_2.")
+    magnetization: float = Field(description="M^z [A].")
+    magnetization_unit: str = Field(description="Unit of the magnetisation.")
 
 
 class SusceptibilityResponse(BaseModel):
     meta: ResponseMeta
-    chi_2: dict[str, Any] = Field(description="Gauge-invariant chi^zz and its parts.")
-    chi_1: dict[str, Any] | None = Field(
-        default=None, description="Eqs 70-73 in the paper's gauge."
-    )
+    chi_2: Chi2Result = Field(description="Gauge-invariant chi^zz and its parts.")
+    chi_1: Chi1Result | None = Field(default=None, description="Eqs 70-73 in the paper's gauge.")
     magnetization: float = Field(
-        description="Ground-state orbital magnetisation M^z (natural units)."
+        description="Ground-state orbital magnetisation M^z (natural units e E_u / hbar)."
     )
     chern_occupied: int | None = Field(description="Chern number of the occupied bands (2D only).")
-    gap: float
-    grid: list[int]
-    convergence: dict[str, Any]
-    si: dict[str, Any] | None = None
+    gap: float = Field(description="Indirect gap on the grid [energy_unit].")
+    grid: list[int] = Field(description="The k-grid.")
+    convergence: Convergence = Field(description="The grid-halving estimate.")
+    si: SusceptibilitySI | None = Field(default=None, description="SI values (physical units).")

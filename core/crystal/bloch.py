@@ -1,4 +1,4 @@
-"""Bloch Hamiltonian H(k), its k-derivatives, batched diagonalisation, k-grids (seed 003, sec. VIII.C).
+"""Bloch Hamiltonian H(k), its k-derivatives, batched diagonalisation, k-grids (Duff & Sipe, sec. VIII.C).
 
 Units and conventions
 ---------------------

@@ -1,4 +1,4 @@
-"""Band geometry: Berry connection, curvature, quantum metric, Chern number, magnetisation (seed 003).
+"""Band geometry: Berry connection, curvature, quantum metric, Chern number, magnetisation (Duff & Sipe).
 
 Units and conventions
 ---------------------
@@ -19,7 +19,7 @@ convention (:mod:`core.crystal.model`). Definitions:
   M^z = -e Im sum_{n occ, s != n} int (E_n + E_s - 2 mu) xi^x_ns xi^y_sn  (e = electron charge).
 
 Reference: T. Fukui, Y. Hatsugai and H. Suzuki, J. Phys. Soc. Jpn. 74, 1674 (2005),
-doi:10.1143/JPSJ.74.1674; Duff & Sipe (seed 003) eqs 58, 102-107.
+doi:10.1143/JPSJ.74.1674; :data:`core.references.DUFF_SIPE`, eqs 58, 102-107.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tight-binding models: lattice, orbitals, on-site energies, complex hoppings (seed 003, sec. VIII).
+"""Tight-binding models: lattice, orbitals, on-site energies, complex hoppings (Duff & Sipe, sec. VIII).
 
 Units and conventions
 ---------------------
@@ -19,8 +19,7 @@ so that k-derivatives of H(k) are the velocity, Hessian and "Tressian" of eqs 10
 the Berry connection includes the intracell positions (the convention in which the orbital
 susceptibility is defined). H(k + G) = U_G H(k) U_G^dagger with U_G = diag(exp(-i G.tau)).
 
-Reference: A. Duff and J. E. Sipe, "Frequency dependent magnetic susceptibility and the q^2
-effective conductivity" (seed 003), eqs 93-95; F. D. M. Haldane, Phys. Rev. Lett. 61, 2015 (1988),
+References: :data:`core.references.DUFF_SIPE`, eqs 93-95; F. D. M. Haldane, Phys. Rev. Lett. 61, 2015 (1988),
 doi:10.1103/PhysRevLett.61.2015.
 """
 

@@ -1,4 +1,4 @@
-"""Berry geometry: Chern phase diagram, gauge invariance, sum rules 102 and 104 (seed 003)."""
+"""Berry geometry: Chern phase diagram, gauge invariance, sum rules 102 and 104 (Duff & Sipe)."""
 
 from __future__ import annotations
 

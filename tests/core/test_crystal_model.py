@@ -1,4 +1,4 @@
-"""Tight-binding model, Bloch derivatives and diagonalisation (seed 003, eqs 93-95, 103-106)."""
+"""Tight-binding model, Bloch derivatives and diagonalisation (Duff & Sipe, eqs 93-95, 103-106)."""
 
 from __future__ import annotations
 
