@@ -1,4 +1,4 @@
-"""Multipole oscillator medium of Westerberg & Barnett (seed 000, section IV.B, eqs 20-26).
+"""Multipole oscillator medium of Westerberg & Barnett (2025, section IV.B, eqs 20-26).
 
 Units and conventions
 ---------------------
@@ -18,8 +18,7 @@ strength              dimension   enters as
 ``dia``    Delta_dia    [w]^2      1/mu  +=  Delta_dia / w_eg^2   (instantaneous)
 ====================  ==========  ==============================================
 
-(The issue text calls all five "in the square of the frequency unit"; eq 21 makes quad and dip_oct
-dimensionless, and that is what unit conversion here uses.)
+(Eq 21 makes quad and dip_oct dimensionless, and that is what unit conversion here uses.)
 
 Implemented equations
 ---------------------
@@ -37,8 +36,10 @@ numba kernel when numba is importable (parallel over frequencies, real arithmeti
 otherwise in a chunked numpy loop whose temporaries are bounded by ``CHUNK_BYTES``; both give the
 same numbers to rounding (tests/core/test_oscillators.py checks it).
 
-Reference: M. Westerberg and S. M. Barnett, "Is there a conflict between causality and
-diamagnetism?" (2025).
+The report of a medium on a grid (arrays and checks) is :mod:`core.oscillator_report`, which also
+needs the optics of :mod:`core.optics`; this module stays free of optics imports.
+
+Reference: :data:`core.references.WESTERBERG_BARNETT`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from core.checks import Check, CheckSpec
 from core.errors import InvalidInput, PoleOnGrid
+from core.media import RationalMedium, lorentz_derivatives
 
 MODEL_NAME: Final = "multipole-oscillator"
 MODEL_VERSION: Final = "1.0.0"
@@ -196,6 +198,41 @@ class OscillatorMedium:
         for k in STRENGTHS:
             kw[k] = getattr(self, k) * s ** STRENGTH_DIMENSION[k]
         return OscillatorMedium(**kw)
+
+    # Medium protocol (core.media.Medium): eq 21 through evaluate(), derivative, pole-residue form
+
+    def eps_mu(self, w: ArrayLike) -> tuple[ComplexArray, ComplexArray]:
+        """eps(w) and mu(w) of eq 21 on real frequencies in the medium's unit, shape (N,).
+
+        Raises :class:`PoleOnGrid` (field ``frequencies``: the grid) on an undamped resonance.
+        """
+        resp = evaluate(self, np.asarray(w, dtype=np.float64).reshape(-1))
+        return resp.epsilon, resp.mu
+
+    def eps_mu_derivative(self, w: ArrayLike) -> tuple[ComplexArray, ComplexArray, ComplexArray]:
+        """eps, mu and the analytic d(eps mu)/dw = eps' mu - eps mu^2 (1/mu)' of eq 21."""
+        wv = np.asarray(w, dtype=np.float64).reshape(-1)
+        eps, mu = self.eps_mu(wv)
+        d_eps, d_inv_mu = lorentz_derivatives(
+            wv, self.omega, self.gamma, self.e_dip, -self.m_dip, self.dip_oct - self.quad
+        )
+        return eps, mu, d_eps * mu - eps * mu * mu * d_inv_mu
+
+    def rational(self) -> RationalMedium:
+        """Pole-residue form of eq 21, duplicate denominators merged.
+
+        a = Delta_edip, b = -Delta_mdip, c = Delta_dipoct - Delta_quad, eps_inf = 1,
+        1/mu(inf-part) = 1 + sum_e Delta_dia / w_e^2 (:meth:`RationalMedium.from_lorentz`).
+        """
+        return RationalMedium.from_lorentz(
+            eps_inf=1.0,
+            inv_mu_inf=1.0 + float(np.sum(self.dia / self.omega**2)),
+            omega=self.omega,
+            gamma=self.gamma,
+            a=self.e_dip.copy(),
+            b=-self.m_dip,
+            c=self.dip_oct - self.quad,
+        )
 
 
 @dataclass(frozen=True)
@@ -480,7 +517,10 @@ def diamagnetism_check(medium: OscillatorMedium) -> Check:
     """The :data:`DIAMAGNETIC` check: ``value`` = mu(0) (eq 22); details ``chi_static``."""
     st = static_limits(medium)
     return DIAMAGNETIC.judge(
-        st["mu_static"] < 1.0, st["mu_static"], mu_static=st["mu_static"], chi_static=st["chi_static"]
+        st["mu_static"] < 1.0,
+        st["mu_static"],
+        mu_static=st["mu_static"],
+        chi_static=st["chi_static"],
     )
 
 

@@ -1,4 +1,4 @@
-"""Presets of the first-principles emitter strengths (Westerberg & Barnett, seed 000, App. B)."""
+"""Presets of the first-principles emitter strengths (Westerberg & Barnett 2025, App. B)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Presets of the multipole oscillator medium (Westerberg & Barnett, seed 000)."""
+"""Presets of the multipole oscillator medium (Westerberg & Barnett 2025)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Schemas of the first-principles emitter strengths (seed 000, Appendix B, eq 24, Fig. 2b).
+"""Schemas of the first-principles emitter strengths (Westerberg & Barnett 2025, App. B, eq 24,
+Fig. 2b).
 
 ``POST /v1/emitters/box/strengths``, ``/v1/emitters/harmonic/strengths``,
 ``/v1/emitters/custom/strengths``. Natural units hbar = c = eps0 = 1 in one frequency unit [w]
@@ -8,12 +9,20 @@ densities in [w]^3, charges dimensionless; the frequency grid must then be in ``
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, Field, FiniteFloat, field_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
-from app.schemas.common import ComplexArray, FrequencyGrid, ResponseMeta, StrictModel
-from app.schemas.oscillator import OscillatorMediumSpec
+from app.schemas.common import CheckModel, ComplexArray, FrequencyGrid, ResponseMeta, StrictModel
+from app.schemas.oscillator import (
+    DiamagneticCheck,
+    NegativeImMuCheck,
+    OrderingCheck,
+    OscillatorMediumSpec,
+    PassiveCheck,
+    StaticLimitsCheck,
+    SumRuleCheck,
+)
 
 PositiveFloat = Annotated[FiniteFloat, Field(gt=0)]
 Vector3 = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
@@ -186,27 +195,142 @@ class EmitterStates(BaseModel):
     degeneracy: list[int] = Field(description="How many states were merged into the transition.")
 
 
+class TrkDetails(BaseModel):
+    residual: float = Field(description="1 - sum Delta_edip / w_p^2.")
+
+
+class TrkCheck(CheckModel):
+    """TRK (B26); value = sum Delta_edip / w_p^2."""
+
+    details: TrkDetails  # type: ignore[assignment]
+
+
+class LangevinDetails(BaseModel):
+    chi_langevin: float = Field(description="-rho0 q^2 <r^2> / (6 m) from the ground state (B82).")
+    chi_dia_strengths: float = Field(description="-sum Delta_dia / w_eg^2.")
+    r2_ground: float = Field(description="<r^2> of the ground state [1/w^2].")
+
+
+class LangevinCheck(CheckModel):
+    """value = chi_dia_strengths - chi_langevin."""
+
+    details: LangevinDetails  # type: ignore[assignment]
+
+
+class VanVleckDetails(BaseModel):
+    chi_van_vleck: float = Field(description="Direct sum w_p^2 sum |L^ge|^2 / (6 m w_eg).")
+    chi_van_vleck_strengths: float = Field(description="sum Delta_mdip / w_eg^2.")
+    reference_error: float = Field(description="Error estimate of the direct sum (0 if exact).")
+    scale: float = Field(description="|chi_Langevin| + |chi_VanVleck|.")
+
+
+class VanVleckCheck(CheckModel):
+    """value = chi_van_vleck_strengths - chi_van_vleck."""
+
+    details: VanVleckDetails  # type: ignore[assignment]
+
+
+class ChiStaticReferenceDetails(BaseModel):
+    chi_static: float = Field(description="chi(0) from the strengths (eq 22).")
+    reference: float = Field(description="Langevin + Van Vleck computed directly.")
+    error: float = Field(description="chi_static - reference (= value).")
+    scale: float = Field(description="|chi_Langevin| + |chi_VanVleck|.")
+    source: str = Field(description="How the references were obtained.")
+
+
+class ChiStaticReferenceCheck(CheckModel):
+    details: ChiStaticReferenceDetails  # type: ignore[assignment]
+
+
+class EmitterChecks(BaseModel):
+    """The checks of an emitter medium, one per physical statement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trk_sum: TrkCheck
+    langevin: LangevinCheck
+    van_vleck: VanVleckCheck
+    chi_static_reference: ChiStaticReferenceCheck
+    sum_rule_26: SumRuleCheck
+    static_limits: StaticLimitsCheck
+    diamagnetic: DiamagneticCheck
+    passive: PassiveCheck | None = Field(
+        default=None, description="On the grid and the automatic scan (absent if nothing sampled)."
+    )
+    multipole_ordering: OrderingCheck
+    negative_im_mu_intervals: NegativeImMuCheck | None = Field(
+        default=None, description="Where Im mu < 0 on the grid (with a grid)."
+    )
+
+
+class EmitterMeta(ResponseMeta):
+    checks: EmitterChecks  # type: ignore[assignment]
+
+
+class EmitterDiagnostics(BaseModel):
+    """Every diagnostic number of the medium (null: not finite, or no scan)."""
+
+    omega_p: float = Field(description="sqrt(rho0 q^2 / m) [w].")
+    transitions: int = Field(description="Number of transitions of the medium.")
+    trk_sum: float = Field(description="sum Delta_edip / w_p^2 (1 for a complete basis, B26).")
+    trk_residual: float = Field(description="1 - trk_sum.")
+    sum_rule_residual: float = Field(description="Eq 26 residual.")
+    sum_rule_scale: float = Field(description="Sum of the magnitudes of the terms of eq 26.")
+    mu_infinity: float | None = Field(description="1 / (1 + residual of eq 26).")
+    eps_static: float = Field(description="eps(0), eq 21.")
+    mu_static: float | None = Field(description="mu(0), eq 22.")
+    chi_static: float = Field(description="chi(0) = 1 - 1/mu(0).")
+    r2_ground: float = Field(description="<r^2> of the ground state [1/w^2].")
+    chi_langevin: float = Field(description="Langevin chi from <r^2> (B82).")
+    chi_dia_strengths: float = Field(description="-sum Delta_dia / w_eg^2.")
+    chi_van_vleck: float = Field(description="Van Vleck chi, direct sum.")
+    chi_van_vleck_error: float = Field(description="Error estimate of the direct sum.")
+    chi_van_vleck_strengths: float = Field(description="sum Delta_mdip / w_eg^2.")
+    chi_static_reference: float = Field(description="chi_langevin + chi_van_vleck.")
+    chi_static_error: float = Field(description="chi_static - chi_static_reference.")
+    reference_source: str = Field(description="How the references were obtained.")
+    multipole_ordering_violations: int = Field(description="Transitions failing eq 25.")
+    passive: bool = Field(
+        description="Passivity on the scan alone (Im eps and Im(eps mu) >= 0; eq 25 when "
+        "undamped); the verdict over everything sampled is meta.checks.passive."
+    )
+    min_im_eps: float | None = Field(default=None, description="Min Im eps on the scan.")
+    min_im_eps_mu: float | None = Field(default=None, description="Min Im(eps mu) on the scan.")
+    min_im_mu: float | None = Field(default=None, description="Min Im mu on the scan.")
+    scan_points: int | None = Field(default=None, description="Points of the scan.")
+    scan_max_frequency: float | None = Field(default=None, description="Top of the scan [w].")
+    first_non_passive_frequency: float | None = Field(
+        default=None, description="Lowest scan frequency with Im eps or Im(eps mu) < 0 [w]."
+    )
+
+
 class EmitterStrengthsResponse(BaseModel):
     """Strengths in the oscillator medium's format, diagnostics, and eps/mu when a grid is given."""
 
-    meta: ResponseMeta
+    meta: EmitterMeta
     frequencies: list[float] | None = Field(default=None, description="The grid, echoed.")
     epsilon: ComplexArray | None = Field(default=None, description="eps(w), eq 21.")
     mu: ComplexArray | None = Field(default=None, description="mu(w), eq 21.")
-    inverse_mu: ComplexArray | None = None
+    inverse_mu: ComplexArray | None = Field(default=None, description="1/mu(w), eq 21.")
     chi: ComplexArray | None = Field(default=None, description="chi = 1 - 1/mu, eq 23.")
-    eps_mu: ComplexArray | None = None
-    refractive_index: ComplexArray | None = None
-    impedance: ComplexArray | None = None
-    reflectance: list[float] | None = None
-    absorption_coefficient: list[float] | None = None
+    eps_mu: ComplexArray | None = Field(default=None, description="eps mu (Im > 0: absorbing).")
+    refractive_index: ComplexArray | None = Field(
+        default=None, description="n = sqrt(eps mu), Im n >= 0."
+    )
+    impedance: ComplexArray | None = Field(default=None, description="Z = mu/n (relative).")
+    reflectance: list[float] | None = Field(
+        default=None, description="Normal incidence from vacuum, |(Z-1)/(Z+1)|^2."
+    )
+    absorption_coefficient: list[float] | None = Field(
+        default=None, description="2 w Im n / c [w/c in model units]."
+    )
     omega_p: float = Field(description="Plasma frequency sqrt(rho0 q^2 / m) [w].")
     medium: OscillatorMediumSpec = Field(
         description="The transitions in exactly the input format of /v1/oscillator/response "
         "(add `frequencies` and POST it there)."
     )
     states: EmitterStates
-    diagnostics: dict[str, Any] = Field(
+    diagnostics: EmitterDiagnostics = Field(
         description="Every diagnostic number (TRK, eq 26, static limits, Langevin and Van Vleck "
         "direct and from the strengths, passivity scan)."
     )

@@ -1,10 +1,18 @@
-"""Schemas of the multipole oscillator medium (W&B eqs 20-26): ``POST /v1/oscillator/response``."""
+"""Schemas of the multipole oscillator medium (Westerberg & Barnett 2025, eqs 20-26):
+``POST /v1/oscillator/response``."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, FiniteFloat, field_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
-from app.schemas.common import ComplexArray, ComplexNumber, FrequencyGrid, ResponseMeta, StrictModel
+from app.schemas.common import (
+    CheckModel,
+    ComplexArray,
+    ComplexNumber,
+    FrequencyGrid,
+    ResponseMeta,
+    StrictModel,
+)
 from core.units import FrequencyUnit
 
 
@@ -69,73 +77,136 @@ class OscillatorResponseRequest(OscillatorMediumSpec):
 
 
 class Interval(BaseModel):
+    """A frequency interval [grid unit], start <= stop."""
+
     start: float
     stop: float
 
 
-class SumRuleCheck(BaseModel):
-    verdict: bool = Field(description="|residual| <= tolerance * scale.")
-    value: float = Field(description="sum_e Delta_dia/w_eg^2 + Delta_quad - Delta_dipoct (eq 26).")
-    scale: float = Field(description="Sum of the magnitudes of the terms.")
-    tolerance: float
-    equation: str = "W&B eq 26"
+class SampledInterval(Interval):
+    """An interval where Im(eps mu) < 0, and the sampling it was found on."""
+
+    sampled_on: str = Field(description="`grid` (the request grid) or `scan` (an automatic scan).")
 
 
-class ValueCheck(BaseModel):
-    value: float
-    equation: str | None = None
+class HighFrequency(BaseModel):
+    """The response at the top of the grid next to its exact limits."""
+
+    frequency: float = Field(description="Top of the grid [grid unit].")
+    epsilon: ComplexNumber = Field(description="eps at the top of the grid.")
+    mu: ComplexNumber = Field(description="mu at the top of the grid.")
+    epsilon_infinity: float = Field(description="Exact limit of eps as w -> infinity (1).")
 
 
-class DiamagneticCheck(BaseModel):
-    verdict: bool = Field(description="mu(0) < 1.")
-    mu_static: float
-
-
-class PassiveCheck(BaseModel):
-    verdict: bool = Field(description="Im(eps mu) >= 0 everywhere on the grid.")
-    min_im_eps_mu: float
-    at_frequency: float = Field(description="Where the minimum is [grid unit].")
-    non_passive_intervals: list[Interval] = Field(
-        description="Where Im(eps mu) < 0 [grid unit], edges refined."
+class SumRuleDetails(BaseModel):
+    scale: float = Field(description="Sum of the magnitudes of the terms of eq 26.")
+    mu_infinity: float | None = Field(
+        description="Exact limit mu(w -> inf) = 1/(1 + residual); null when infinite."
+    )
+    high_frequency: HighFrequency | None = Field(
+        default=None, description="The response at the top of the grid (when there is a grid)."
     )
 
 
-class IntervalsCheck(BaseModel):
+class SumRuleCheck(CheckModel):
+    """Eq 26: value = sum_e Delta_dia/w_eg^2 + Delta_quad - Delta_dipoct."""
+
+    details: SumRuleDetails  # type: ignore[assignment]
+
+
+class StaticLimitsDetails(BaseModel):
+    eps_static: float = Field(description="eps(0), eq 21.")
+    mu_static: float | None = Field(description="mu(0), eq 22 (null when infinite).")
+    chi_static: float = Field(description="chi(0) = 1 - 1/mu(0).")
+
+
+class StaticLimitsCheck(CheckModel):
+    details: StaticLimitsDetails  # type: ignore[assignment]
+
+
+class DiamagneticDetails(BaseModel):
+    mu_static: float | None = Field(description="mu(0), eq 22 (null when infinite).")
+    chi_static: float = Field(description="chi(0) = 1 - 1/mu(0).")
+
+
+class DiamagneticCheck(CheckModel):
+    """value = mu(0)."""
+
+    details: DiamagneticDetails  # type: ignore[assignment]
+
+
+class SamplingPassivity(BaseModel):
+    """Passivity on one sampling (when several were judged)."""
+
+    verdict: bool | None
+    min_im_eps_mu: float | None
+    at_frequency: float | None = Field(description="Where the minimum is [unit of the sampling].")
+    non_passive_intervals: list[Interval]
+    scope: str
+
+
+class PassiveDetails(BaseModel):
+    min_im_eps_mu: float | None = Field(description="Smallest Im(eps mu) found (= value).")
+    at_frequency: float | None = Field(description="Where it is [grid unit].")
+    non_passive_intervals: list[SampledInterval] = Field(
+        description="Where Im(eps mu) < 0, edges refined by root finding."
+    )
+    n_intervals: int
+    scope: str = Field(description="What was sampled.")
+    at_sampling: str | None = Field(
+        default=None, description="The sampling holding the minimum (several samplings)."
+    )
+    samplings: dict[str, SamplingPassivity] | None = Field(
+        default=None, description="Per sampling (`grid`, `scan`), when more than one was judged."
+    )
+
+
+class PassiveCheck(CheckModel):
+    """Im(eps mu) >= 0 on everything sampled; value = its minimum."""
+
+    details: PassiveDetails  # type: ignore[assignment]
+
+
+class NegativeImMuDetails(BaseModel):
     intervals: list[Interval] = Field(
         description="Where Im mu < 0 [grid unit], edges refined by root finding."
     )
+    min_im_mu: float | None
 
 
-class OrderingCheck(BaseModel):
-    verdict: bool = Field(description="Eq 25 holds for every transition.")
+class NegativeImMuCheck(CheckModel):
+    details: NegativeImMuDetails  # type: ignore[assignment]
+
+
+class OrderingDetails(BaseModel):
     per_transition: list[bool] = Field(
         description="Delta_dipoct w_eg^2 < Delta_edip (or no dipole-octopole strength)."
     )
+    failing: list[int] = Field(description="Indices of the transitions where eq 25 fails.")
+    violations: int = Field(description="How many transitions fail eq 25.")
     tail_crossover: list[float | None] = Field(
         description="sqrt(Delta_edip / Delta_dipoct) [transition unit]: above it the dipole-octopole "
         "tail outgrows the dipole tail of that transition (null without dipole-octopole strength)."
     )
 
 
-class HighFrequencyCheck(BaseModel):
-    verdict: bool = Field(description="eps and mu both tend to 1 as w -> infinity (eq 26).")
-    frequency: float = Field(description="Top of the grid [grid unit].")
-    epsilon: ComplexNumber
-    mu: ComplexNumber
-    mu_infinity: float = Field(description="Exact limit 1/(1 + residual of eq 26).")
-    epsilon_infinity: float = 1.0
+class OrderingCheck(CheckModel):
+    """Eq 25 per transition; value = number of violations."""
+
+    details: OrderingDetails  # type: ignore[assignment]
 
 
 class OscillatorChecks(BaseModel):
-    sum_rule_residual: SumRuleCheck
-    mu_static: ValueCheck
-    chi_static: ValueCheck
-    eps_static: ValueCheck
+    """The checks of an oscillator medium on a grid, one per physical statement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sum_rule_26: SumRuleCheck
+    static_limits: StaticLimitsCheck
     diamagnetic: DiamagneticCheck
     passive: PassiveCheck
-    negative_im_mu_intervals: IntervalsCheck
+    negative_im_mu_intervals: NegativeImMuCheck
     multipole_ordering: OrderingCheck
-    high_frequency_limit: HighFrequencyCheck
 
 
 class OscillatorMeta(ResponseMeta):

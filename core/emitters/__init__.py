@@ -1,4 +1,5 @@
-"""First-principles transition strengths of emitters (seed 000, Appendix B, eq 24, Fig. 2b).
+"""First-principles transition strengths of emitters (Westerberg & Barnett 2025, App. B, eq 24,
+Fig. 2b).
 
 An emitter (particle in a box, harmonic oscillator, or user-given moments) -> transition moments
 p^{ge}, (p r)^{ge}, (p r r)^{ge} (B21-B24) -> rank-4 tensors (B41-B44) -> isotropic average (B52)
@@ -12,7 +13,8 @@ unit (e_dip, m_dip, dia in [w]^2; quad, dip_oct dimensionless); w_p = sqrt(rho0 
 reported. The corrected forms of B57-B62 and why are in :mod:`core.emitters.strengths`.
 
 Entry points: :func:`box_emitter`, :func:`harmonic_emitter`, :func:`custom_emitter` and
-:func:`box_convergence`. Limits (``max_n_max``, ``max_states``) are checked before any work.
+:func:`box_convergence`; :func:`emitter_report` (:mod:`core.emitters.report`) turns a result into
+the typed report with its checks. Limits (``max_n_max``, ``max_states``) are checked before any work.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from core.emitters.box import (
 )
 from core.emitters.custom import custom_moments
 from core.emitters.harmonic import harmonic_ground_r2, harmonic_moments, harmonic_van_vleck
+from core.emitters.report import emitter_report
 from core.emitters.strengths import (
     EmitterParams,
     Strengths,
@@ -69,6 +72,7 @@ __all__ = [
     "box_reference",
     "check_limits",
     "custom_emitter",
+    "emitter_report",
     "harmonic_emitter",
     "isotropic_average",
     "rank4_numerators",

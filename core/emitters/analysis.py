@@ -19,6 +19,8 @@ Diagnostics (all dimensionless unless stated; w_p^2 = rho0 q^2 / m):
   Im eps, Im(eps mu) and Im mu; ``passive`` is True when Im eps >= 0 and Im(eps mu) >= 0 on the
   scan (Im mu < 0 is allowed, eq 25), and ``first_non_passive_frequency`` the lowest scan
   frequency where either fails (None if none). With zero linewidth only eq 25 is checked.
+  These numbers describe the scan alone; the one passivity verdict of the report (over the user's
+  grid and the scan together) is :func:`core.emitters.report.emitter_report`'s ``passive``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ SCAN_POINTS: Final = 2000
 #: Tolerance on Im eps and Im(eps mu) in the passivity verdict, relative to max |Im eps|.
 PASSIVITY_RTOL: Final = 1e-12
 
+#: What the automatic scan samples, in words (the scope of its passivity verdict).
+AUTOMATIC_SCAN_SCOPE: Final = (
+    f"automatic scan 0 < w <= 1.25 max w_eg ({SCAN_POINTS} points) plus every w_eg"
+)
+GIVEN_SCAN_SCOPE: Final = "the given scan frequencies (w = 0 dropped)"
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -81,6 +89,7 @@ class EmitterResult:
     diagnostics: dict[str, float | int | bool | str | None]
     states: int = 0
     scan: dict[str, FloatArray] = field(default_factory=dict)
+    scan_scope: str = ""
 
 
 def prepare(strengths: Strengths, *, merge: bool = True, drop_forbidden: bool = True) -> Strengths:
@@ -203,6 +212,9 @@ def analyse(
         diagnostics=diag,
         states=moments.size,
         scan=sc or {},
+        scan_scope=""
+        if sc is None
+        else (AUTOMATIC_SCAN_SCOPE if frequencies is None else GIVEN_SCAN_SCOPE),
     )
 
 

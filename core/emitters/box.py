@@ -1,4 +1,4 @@
-"""Particle in a 3D box centred at the origin (seed 000, eq 24 and Fig. 2b).
+"""Particle in a 3D box centred at the origin (Westerberg & Barnett 2025, eq 24 and Fig. 2b).
 
 psi(x, y, z) = sqrt(8 / (Lx Ly Lz)) prod_a sin(n_a pi (x_a + L_a / 2) / L_a), n_a = 1, 2, ...,
 E = (pi^2 / 2m) sum_a n_a^2 / L_a^2 (eq 24), ground state (1, 1, 1). Natural units hbar = c = 1:

@@ -1,4 +1,4 @@
-"""Transition strengths of an emitter from its transition moments (seed 000, Appendix B 1).
+"""Transition strengths of an emitter from its transition moments (Westerberg & Barnett 2025, Appendix B 1).
 
 Units and conventions
 ---------------------

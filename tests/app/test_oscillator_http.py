@@ -109,8 +109,8 @@ async def test_same_medium_in_scaled_units_gives_same_eps(client):
     r2 = await client.post(URL, json={"unit": "rad/s", "transitions": [rad], "frequencies": grid})
     for q in ("epsilon", "inverse_mu"):
         np.testing.assert_allclose(c(r2.json()[q]), c(r1.json()[q]), rtol=1e-10)
-    assert r1.json()["meta"]["checks"]["mu_static"]["value"] == pytest.approx(
-        r2.json()["meta"]["checks"]["mu_static"]["value"], rel=1e-12
+    assert r1.json()["meta"]["checks"]["static_limits"]["details"]["mu_static"] == pytest.approx(
+        r2.json()["meta"]["checks"]["static_limits"]["details"]["mu_static"], rel=1e-12
     )
 
 

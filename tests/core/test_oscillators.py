@@ -1,4 +1,4 @@
-"""Physics of the multipole oscillator medium (Westerberg & Barnett, seed 000, eqs 20-26)."""
+"""Physics of the multipole oscillator medium (Westerberg & Barnett 2025, eqs 20-26) and its report."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import pytest
 
 from core import oscillators as osc
 from core.causality import negative_intervals
+from core.checks import Report
 from core.errors import InvalidInput, PoleOnGrid
+from core.oscillator_report import OutputGrid, Sampling, oscillator_report, passivity
 
 FIG2A = [
     {"omega": 1.0, "gamma": 0.18, "e_dip": 2.0, "dip_oct": 65 / 64},
@@ -274,3 +276,145 @@ def test_unphysical_transition_is_rejected_with_field(bad, field):
     with pytest.raises(InvalidInput) as e:
         osc.OscillatorMedium.from_transitions([{"omega": 1.0}, bad])
     assert e.value.field == ("transitions", 1, field)
+
+
+# ---------------------------------------------------------------- the report (core.oscillator_report)
+
+
+def _report(medium: osc.OscillatorMedium, w: np.ndarray, **kw: object) -> Report:
+    grid = OutputGrid(points=w, unit="model", to_output=lambda x: np.asarray(x))
+    return oscillator_report(medium, w, grid, **kw)  # type: ignore[arg-type]
+
+
+def test_report_arrays_start_with_the_grid_and_vary_along_it(fig2a):
+    w = np.linspace(0.0, 4.0, 81)
+    rep = _report(fig2a, w)
+    names = list(rep.arrays)
+    assert names[0] == "frequencies" and rep.arrays["frequencies"].axis is None
+    assert all(rep.arrays[n].axis == "frequencies" for n in names[1:])
+    r = osc.evaluate(fig2a, w)
+    np.testing.assert_allclose(rep.arrays["epsilon"].values, r.epsilon, rtol=1e-13)
+    np.testing.assert_allclose(rep.arrays["chi"].values, 1 - r.inverse_mu, rtol=1e-13, atol=1e-15)
+    assert rep.all_units["absorption_coefficient"] == "model frequency unit / c"
+    assert rep.units["transitions"] == "model"
+
+
+def test_report_of_fig2a_judges_each_statement_once(fig2a):
+    rep = _report(fig2a, np.linspace(0.0, 4.0, 801))
+    c = rep.checks
+    assert set(c) == {
+        "sum_rule_26",
+        "static_limits",
+        "diamagnetic",
+        "passive",
+        "negative_im_mu_intervals",
+        "multipole_ordering",
+    }
+    assert c["sum_rule_26"].verdict is True and c["sum_rule_26"].value == 0.0
+    assert c["diamagnetic"].verdict is True
+    assert c["diamagnetic"].value == pytest.approx(1 / (1 + 9 / 9 - (1 / 16) / 4), rel=1e-14)
+    st = c["static_limits"]
+    assert st.verdict is None and st.details["eps_static"] == pytest.approx(3.0, rel=1e-14)
+    assert c["multipole_ordering"].verdict is True
+    assert c["multipole_ordering"].details["tail_crossover"][0] == pytest.approx(
+        np.sqrt(2.0 / (65 / 64)), rel=1e-14
+    )
+    hf = c["sum_rule_26"].details["high_frequency"]
+    assert hf["frequency"] == 4.0 and hf["epsilon_infinity"] == 1.0
+    # Fig. 2a: the dipole-octopole tail outgrows the dipole tail above w ~ 2.1 (eq 25 holds, so
+    # the note explains the gain, and the one passivity verdict is "no")
+    p = c["passive"]
+    assert p.verdict is False and p.kind == "indicative"
+    assert [iv["sampled_on"] for iv in p.details["non_passive_intervals"]] == ["grid", "grid"]
+    assert p.details["non_passive_intervals"][0]["start"] == pytest.approx(2.1169, abs=1e-3)
+    assert p.warning is not None and p.warning in rep.warnings
+    assert any("tail_crossover" in n for n in rep.notes)
+
+
+def test_sum_rule_26_of_the_report_fails_when_the_diamagnetic_term_is_cut(fig2a):
+    broken = osc.OscillatorMedium(**{**_fields(fig2a), "dia": fig2a.dia * 0.9})
+    rep = _report(broken, np.linspace(0.1, 4.0, 50))
+    sr = rep.checks["sum_rule_26"]
+    assert sr.verdict is False and sr.value == pytest.approx(-0.1, rel=1e-12)  # 0.9 - 1
+    assert sr.details["mu_infinity"] == pytest.approx(1 / 0.9, rel=1e-12)
+    assert sr.warning in rep.warnings
+
+
+def test_diamagnetic_fails_for_a_van_vleck_dominated_medium():
+    para = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.1, "m_dip": 0.2}])
+    rep = _report(para, np.linspace(0.1, 3.0, 30))
+    d = rep.checks["diamagnetic"]
+    assert d.verdict is False and d.value == pytest.approx(1 / 0.8, rel=1e-14)
+
+
+def test_multipole_ordering_fails_and_warns_where_eq25_is_broken():
+    bad = osc.OscillatorMedium.from_transitions(
+        [{"omega": 2.0, "gamma": 0.1, "e_dip": 1.0, "dip_oct": 0.5}]  # 0.5 * 4 >= 1
+    )
+    rep = _report(bad, np.linspace(0.1, 4.0, 400))
+    mo = rep.checks["multipole_ordering"]
+    assert mo.verdict is False and mo.details["failing"] == [0] and mo.value == 1.0
+    assert "eq 25 fails for transition(s) [0]" in (mo.warning or "")
+    # the gain at w_eg shows in the passivity check too, and there the note is not added
+    assert rep.checks["passive"].verdict is False
+    assert not rep.notes
+
+
+def test_a_single_lorentz_medium_is_passive_with_no_negative_im_mu():
+    lor = osc.OscillatorMedium.from_transitions([{"omega": 1.0, "gamma": 0.1, "e_dip": 1.0}])
+    rep = _report(lor, np.linspace(0.0, 3.0, 301))
+    assert rep.checks["passive"].verdict is True
+    assert rep.checks["negative_im_mu_intervals"].details["intervals"] == []
+    assert not rep.warnings
+
+
+def test_passivity_over_several_samplings_is_one_verdict(fig2a):
+    inside = Sampling("grid", np.linspace(0.1, 2.0, 100), lambda x: np.asarray(x), "low")
+    beyond = Sampling("scan", np.linspace(2.0, 4.0, 100), lambda x: np.asarray(x), "high")
+    c = passivity(fig2a, [inside, beyond])
+    assert c.verdict is False and c.details["at_sampling"] == "scan"
+    assert c.details["samplings"]["grid"]["verdict"] is True
+    assert c.details["samplings"]["scan"]["verdict"] is False
+    assert {iv["sampled_on"] for iv in c.details["non_passive_intervals"]} == {"scan"}
+    assert passivity(fig2a, [inside]).verdict is True
+
+
+def test_report_in_wavelength_reports_intervals_in_nm_and_sorted(fig2a):
+    # medium in eV, grid in nm: the interval edges come back in nm, each start <= stop
+    from core.units import convert
+
+    med = fig2a
+    nm = np.linspace(300.0, 1500.0, 400)
+    w = convert(nm, "nm", "eV")
+    grid = OutputGrid(points=nm, unit="nm", to_output=lambda x: convert(x, "eV", "nm"))
+    rep = oscillator_report(med, w, grid, medium_unit="eV")
+    for iv in rep.checks["negative_im_mu_intervals"].details["intervals"]:
+        assert iv["start"] <= iv["stop"] and 300.0 <= iv["start"] <= 1500.0
+    assert rep.all_units["absorption_coefficient"] == "1/m"
+
+
+def test_nonlocal_permittivity_needs_w_nonzero(fig2a):
+    with pytest.raises(InvalidInput):
+        _report(fig2a, np.linspace(0.0, 1.0, 5), k=0.5)
+    rep = _report(fig2a, np.linspace(0.5, 1.0, 5), k=0.5)
+    r = osc.evaluate(fig2a, np.linspace(0.5, 1.0, 5))
+    w = np.linspace(0.5, 1.0, 5)
+    np.testing.assert_allclose(
+        rep.arrays["epsilon_nonlocal"].values,
+        r.epsilon + (0.25 / w**2) * (1 - r.inverse_mu),
+        rtol=1e-13,
+    )
+
+
+def _fields(m: osc.OscillatorMedium) -> dict[str, np.ndarray]:
+    return {k: getattr(m, k) for k in ("omega", "gamma", *osc.STRENGTHS)}
+
+
+def test_undamped_medium_is_judged_passive_by_eq25_at_its_poles():
+    # gamma = 0: Im(eps mu) = 0 between the poles, so sampling alone could not fail; eq 25 decides
+    ok = osc.OscillatorMedium.from_transitions([{"omega": 2.0, "e_dip": 1.0, "dip_oct": 0.1}])
+    gain = osc.OscillatorMedium.from_transitions([{"omega": 2.0, "e_dip": 1.0, "dip_oct": 0.5}])
+    w = np.linspace(0.1, 3.0, 61)  # off the pole at w = 2
+    assert _report(ok, w).checks["passive"].verdict is True
+    bad = _report(gain, w).checks["passive"]
+    assert bad.verdict is False and "undamped" in bad.details["scope"]
