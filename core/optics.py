@@ -70,7 +70,7 @@ from core.media import ConstantMedium as ConstantMedium
 from core.media import Interpolation as Interpolation
 from core.media import Medium
 from core.media import TabulatedMedium as TabulatedMedium
-from core.passivity import passivity_check
+from core.passivity import passivity_check, passivity_indicator
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
@@ -793,15 +793,15 @@ def stack_report(
         else:
             chk = ABSORPTANCE.judge(a_min >= -ENERGY_TOL, a_min, **details)
         checks.append((f"energy_{pol}", chk))
-    im_eps_mu = (eps * mu).imag
-    worst = np.min(im_eps_mu, axis=0)
     passive = passivity_check(
         wv,
-        worst,
+        eps=eps,
+        mu=mu,
         to_output=to_output,
         scope="every medium of the stack, sampled on the frequency grid",
     )
-    gain = [_path(fp) for fp, row in zip(paths, im_eps_mu, strict=True) if np.any(row < 0)]
+    indicator = passivity_indicator(eps, mu)
+    gain = [_path(fp) for fp, row in zip(paths, indicator, strict=True) if np.any(row < 0)]
     checks.append(("passive", replace(passive, details={**passive.details, "media": gain})))
     n_all = refractive_index(eps, mu)
     lh = [_path(fp) for fp, row in zip(paths, n_all, strict=True) if np.any(row.real < 0)]
@@ -849,9 +849,9 @@ def frequency_checks(
 
         def refine(x: float) -> float:
             e, m = medium_eps_mu(medium, np.array([x]))
-            return float((e * m).imag[0])
+            return float(passivity_indicator(e, m)[0])
 
-    passive = passivity_check(r.frequencies, eps_mu.imag, refine=refine, to_output=to_output)
+    passive = passivity_check(r.frequencies, eps=r.eps, mu=r.mu, refine=refine, to_output=to_output)
     passive = replace(
         passive,
         details={

@@ -1,15 +1,30 @@
 """Passivity: where the imaginary part of a response is negative, and the one passivity check.
 
-Conventions: fields vary as exp(-i w t), so an absorbing (passive) medium has Im eps > 0 and a
-propagating wave is absorbed when Im(eps mu) > 0. Im mu < 0 alone is allowed: it is the
-resolution of the apparent conflict between causality and diamagnetism in Westerberg & Barnett
-(2025), sec. IV.A and eq 25. This module imports no domain module, so every domain (oscillator,
-emitters, causality, optics) can judge passivity with the same :data:`PASSIVITY` statement.
+Conventions: fields vary as exp(-i w t), so an absorbing (passive) medium has Im eps >= 0. In the
+conventional eps-mu description a passive medium also has Im mu >= 0. Westerberg & Barnett (2025,
+sec. IV.A and eq 25) show that Im mu < 0 is allowed, and is how diamagnetism and causality agree,
+as long as a propagating wave is still absorbed: Im(eps mu) > 0 there. The one statement this
+module judges combines the two:
+
+    passive  <=>  Im eps >= 0  and  (Im mu >= 0  or  sign(Re mu) Im(eps mu) >= 0)
+
+Why sign(Re mu): a propagating wave is absorbed when Im n > 0 on the branch that carries energy
+forward, Re(n / mu) > 0. In a propagating band that branch has sign(Re n) = sign(Re mu), and
+Im(n^2) = 2 Re n Im n, so absorption is sign(Re mu) Im(eps mu) > 0. Where Re mu > 0 this is
+Westerberg & Barnett's Im(eps mu) > 0; in a left-handed band (Re eps, Re mu < 0) the sign turns:
+Cho's eps = -1 with Im mu > 0 absorbs although Im(eps mu) = -Im mu < 0, and a left-handed medium
+with Im mu < 0 amplifies although Im(eps mu) > 0. The indicator
+g = min(Im eps, max(Im mu, sign(Re mu) Im(eps mu))) (:func:`passivity_indicator`) is negative
+exactly where the statement fails. On the Fig. 2a medium of Westerberg & Barnett (where
+Re mu > 0) it gives the same intervals as Im(eps mu) alone on every grid tried
+(tests/core/test_checks.py). This module imports no domain module, so every domain (oscillator,
+emitters, causality, optics, chiral) judges passivity with the same :data:`PASSIVITY` statement.
 
 References
 ----------
 N. Westerberg and S. M. Barnett, "Is there a conflict between causality and diamagnetism?" (2025),
-arXiv:2501.13098 (:data:`core.references.WESTERBERG_BARNETT`).
+arXiv:2501.13098 (:data:`core.references.WESTERBERG_BARNETT`); K. Cho (2007),
+arXiv:cond-mat/0611235 (:data:`core.references.CHO`), sec. 3.4 on left-handed media.
 """
 
 from __future__ import annotations
@@ -31,15 +46,30 @@ FloatArray = NDArray[np.float64]
 PASSIVITY: Final = CheckSpec(
     name="passive",
     kind="indicative",
-    equation="Im(eps mu) > 0 at every frequency (Westerberg & Barnett 2025, sec. IV.A and eq 25); "
-    "Im mu < 0 is allowed where Im(eps mu) stays positive",
-    explanation="Where Im(eps mu) < 0 the medium amplifies a propagating wave instead of absorbing "
-    "it: a passive medium of emitters in their ground state cannot do that, so the model (or the "
+    equation="Im eps >= 0 and (Im mu >= 0 or sign(Re mu) Im(eps mu) >= 0) at every frequency: "
+    "Im mu < 0 is allowed where a propagating wave is still absorbed (Westerberg & Barnett 2025, "
+    "sec. IV.A and eq 25; Im(eps mu) > 0 where Re mu > 0); value = min of "
+    "g = min(Im eps, max(Im mu, sign(Re mu) Im(eps mu))), or of Im(eps mu) where only eps mu is "
+    "known",
+    explanation="Where the check fails the medium amplifies a wave instead of absorbing it: a "
+    "passive medium of emitters in their ground state cannot do that, so the model (or the "
     "multipole expansion behind it) does not hold there.",
     tolerance=0.0,
-    warning="Im(eps mu) < 0 on {n_intervals} interval(s) (min {value:.4g} at {at_frequency:.6g}): "
-    "the medium amplifies a propagating wave there, so it is not passive ({scope}).",
+    warning="gain on {n_intervals} interval(s) (min {value:.4g} at {at_frequency:.6g}): the "
+    "medium amplifies a wave there, so it is not passive ({scope}).",
 )
+
+
+def passivity_indicator(eps: ArrayLike, mu: ArrayLike) -> FloatArray:
+    """g = min(Im eps, max(Im mu, sign(Re mu) Im(eps mu))): negative exactly where
+    :data:`PASSIVITY` fails (module docstring).
+
+    ``eps`` and ``mu`` complex, any shape (broadcast); returns a float array of that shape.
+    """
+    e = np.asarray(eps, dtype=np.complex128)
+    m = np.asarray(mu, dtype=np.complex128)
+    out: FloatArray = np.minimum(e.imag, np.maximum(m.imag, np.sign(m.real) * (e * m).imag))
+    return out
 
 
 def negative_intervals(
@@ -91,23 +121,31 @@ def negative_intervals(
 
 def passivity_check(
     w: ArrayLike,
-    im_eps_mu: ArrayLike,
+    im_eps_mu: ArrayLike | None = None,
     *,
+    eps: ArrayLike | None = None,
+    mu: ArrayLike | None = None,
     refine: Callable[[float], float] | None = None,
     to_output: Callable[[FloatArray], FloatArray] | None = None,
     scope: str = "sampled on the frequency grid",
     tol: float = 0.0,
 ) -> Check:
-    """The :data:`PASSIVITY` check of Im(eps mu) sampled on ``w``.
+    """The :data:`PASSIVITY` check sampled on ``w``.
 
     Parameters
     ----------
     w : (N,) float
         Frequencies in the medium's unit (any order; sorted here).
-    im_eps_mu : (N,) float
-        Im(eps mu) on ``w``.
+    im_eps_mu : (N,) float, optional
+        Im(eps mu) on ``w``, for data that holds only the product (e.g. n^2 of a chiral channel);
+        then the check judges Im(eps mu) >= 0 alone.
+    eps, mu : (N,) or (M, N) complex, optional
+        eps and mu on ``w`` (M media: the worst of them at each frequency). Give them wherever
+        they are known (instead of ``im_eps_mu``): the check then judges the full statement
+        through :func:`passivity_indicator`.
     refine
-        Im(eps mu) at any frequency, to locate interval edges by root finding.
+        The judged function (the indicator with ``eps``/``mu``, else Im(eps mu)) at any
+        frequency, to locate interval edges by root finding.
     to_output
         Map from the medium's unit to the unit the user reads (interval edges and ``at_frequency``
         are reported in it; a wavelength grid reverses the order, so edges are re-sorted).
@@ -119,11 +157,17 @@ def passivity_check(
     Returns
     -------
     Check
-        ``value`` = min Im(eps mu); ``details``: ``at_frequency``, ``non_passive_intervals``
+        ``value`` = min of the judged function; ``details``: ``at_frequency``, ``non_passive_intervals``
         (``[{"start", "stop"}]``), ``n_intervals``, ``scope``.
     """
     wv = np.asarray(w, dtype=np.float64).reshape(-1)
-    y = np.asarray(im_eps_mu, dtype=np.float64).reshape(-1)
+    if eps is not None and mu is not None and im_eps_mu is None:
+        g = passivity_indicator(eps, mu)
+        y = g.reshape(-1, wv.shape[0]).min(axis=0)  # several media: the worst at each frequency
+    elif im_eps_mu is not None and eps is None and mu is None:
+        y = np.asarray(im_eps_mu, dtype=np.float64).reshape(-1)
+    else:
+        raise ValueError("give eps and mu, or im_eps_mu alone")
     order = np.argsort(wv, kind="stable")
     ws, ys = wv[order], y[order]
     ivs = negative_intervals(ws, ys + tol, None if refine is None else (lambda x: refine(x) + tol))

@@ -509,8 +509,9 @@ def _tabulated_passivity(
         )
     elif quantity == "refractive_index":
         if "real" in parts:
-            y = 2.0 * parts["real"] * im
-            scope = "Im(n^2) = 2 n kappa sampled on the tabulated grid"
+            # sign(Re n) Im(n^2) = 2 |n| kappa: a left-handed index (n < 0) that decays passes
+            y = 2.0 * np.abs(parts["real"]) * im
+            scope = "sign(n) Im(n^2) = 2 |n| kappa sampled on the tabulated grid"
         else:
             y = im
             scope = "Im n sampled on the tabulated grid (the sign of Im(n^2) where Re n > 0)"
@@ -720,7 +721,7 @@ def oscillator_causality_report(
             error_estimate=r.error_estimate,
             cause=cause,
         )
-    checks[PASSIVITY.name] = _oscillator_passivity(rep, back)
+    checks[PASSIVITY.name] = _oscillator_passivity(medium, rep, back)
     return Report(
         model=OSC_MODEL,
         version=MODEL_VERSIONS[OSC_MODEL],
@@ -736,15 +737,18 @@ def oscillator_causality_report(
 
 
 def _oscillator_passivity(
-    rep: OscillatorCausality, back: Callable[[FloatArray], FloatArray]
+    medium: OscillatorMedium, rep: OscillatorCausality, back: Callable[[FloatArray], FloatArray]
 ) -> Check:
-    """:data:`PASSIVITY` of Im(eps mu) on the internal grid, with the signs of Im eps and Im mu."""
+    """:data:`PASSIVITY` (the full statement, from eps and mu) on the internal grid, with the
+    signs of Im eps and Im mu."""
     top = float(back(np.array([rep.grid[-1]]))[0])
+    r = evaluate(medium, rep.grid)
     chk = passivity_check(
         rep.grid,
-        rep.im_eps_mu,
+        eps=r.epsilon,
+        mu=r.mu,
         to_output=back,
-        scope=f"Im(eps mu) sampled on the internal grid of {rep.internal_points} points up to "
+        scope=f"eps and mu sampled on the internal grid of {rep.internal_points} points up to "
         f"{top:.6g}",
     )
     extra: dict[str, Any] = {}

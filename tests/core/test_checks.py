@@ -158,3 +158,39 @@ def test_negative_intervals_touching_the_grid_ends_keep_the_ends() -> None:
     w = np.linspace(0.0, 1.0, 11)
     assert negative_intervals(w, -np.ones(11)) == [(0.0, 1.0)]
     assert negative_intervals(w, np.ones(11)) == []
+
+
+def test_the_full_statement_judges_left_handed_media_by_the_wave_they_carry() -> None:
+    w = np.linspace(0.5, 1.5, 11)
+    one = np.ones_like(w, dtype=np.complex128)
+    # Cho's window: eps = -1, Im mu > 0 absorbs, although Im(eps mu) = -Im mu < 0
+    lh = passivity_check(w, eps=-1.0 * one, mu=(-1.0 + 0.01j) * one)
+    assert lh.verdict is True
+    assert passivity_check(w, ((-1.0 * one) * (-1.0 + 0.01j)).imag).verdict is False
+    # a left-handed medium with magnetic gain amplifies, although Im(eps mu) = +0.01 > 0:
+    # n = -sqrt(1 + 0.01i) on the energy-carrying branch has Im n < 0
+    lh_gain = passivity_check(w, eps=-1.0 * one, mu=(-1.0 - 0.01j) * one)
+    assert lh_gain.verdict is False and lh_gain.value == pytest.approx(-0.01, rel=1e-12)
+    # gain in eps is gain, even where a lossy mu makes Im(eps mu) > 0
+    eps_gain = passivity_check(w, eps=(2.0 - 0.01j) * one, mu=(1.0 + 0.1j) * one)
+    assert eps_gain.verdict is False and eps_gain.value == pytest.approx(-0.01, rel=1e-12)
+    # Westerberg & Barnett: Im mu < 0 is allowed while Im(eps mu) > 0 (Re mu > 0)
+    wb = passivity_check(w, eps=(2.0 + 0.1j) * one, mu=(1.0 - 0.01j) * one)
+    assert wb.verdict is True
+
+
+@pytest.mark.parametrize("grid", [np.linspace(0.0, 4.0, 801), np.geomspace(1e-3, 200.0, 40001)])
+def test_on_fig2a_the_full_statement_finds_the_intervals_of_im_eps_mu(grid: np.ndarray) -> None:
+    r = osc.evaluate(_fig2a(), grid)
+    full = passivity_check(grid, eps=r.epsilon, mu=r.mu)
+    product = passivity_check(grid, r.eps_mu.imag)
+    assert full.verdict is product.verdict is False
+    a, b = full.details["non_passive_intervals"], product.details["non_passive_intervals"]
+    assert len(a) == len(b) >= 2
+    for x, y in zip(a, b, strict=True):
+        assert x["start"] == pytest.approx(y["start"], rel=1e-12)
+        assert x["stop"] == pytest.approx(y["stop"], rel=1e-12)
+    # the first gain band of Fig. 2a (docs/oscillator.md): (2.1169, 2.9252)
+    assert a[0]["start"] == pytest.approx(2.1169, abs=2e-3) and a[0]["stop"] == pytest.approx(
+        2.9252, abs=2e-3
+    )
