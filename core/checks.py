@@ -253,13 +253,14 @@ class Report:
         return meta, data
 
     def summary(self) -> str:
-        """The checks as lines of text (``name: verdict (kind) value``), then the warnings."""
+        """The checks as lines of text (``name: ok|FAILED|- (kind) value tolerance``), then the
+        warnings; each check's statement is in its ``equation``."""
         lines = []
         for name, c in self.checks.items():
             mark = {True: "ok", False: "FAILED", None: "-"}[c.verdict]
             val = "" if c.value is None else f" value={c.value:.6g}"
             tol = "" if c.tolerance is None else f" tolerance={c.tolerance:.3g}"
-            lines.append(f"{name}: {mark} ({c.kind}){val}{tol}  [{c.equation}]")
+            lines.append(f"{name}: {mark} ({c.kind}){val}{tol}")
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 

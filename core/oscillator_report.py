@@ -134,6 +134,10 @@ class OutputGrid:
     to_output: ToOutput
 
 
+def _identity(x: FloatArray) -> FloatArray:
+    return x
+
+
 @dataclass(frozen=True)
 class Sampling:
     """Frequencies on which passivity is judged.
@@ -364,7 +368,7 @@ def negative_im_mu_check(
 def oscillator_report(
     medium: osc.OscillatorMedium,
     w: ArrayLike,
-    grid: OutputGrid,
+    grid: OutputGrid | None = None,
     *,
     medium_unit: str = "model",
     k: float | None = None,
@@ -384,7 +388,8 @@ def oscillator_report(
     w : (N,) float
         The grid in the medium's unit (the same points as ``grid.points``).
     grid
-        The grid as the user gave it (echoed; checks report frequencies in its unit).
+        The grid as the user gave it (echoed; checks report frequencies in its unit). Default:
+        ``w`` itself, in ``medium_unit``.
     medium_unit
         The medium's frequency unit: ``model`` (c = 1) or a physical one.
     k
@@ -418,6 +423,8 @@ def oscillator_report(
         ``k`` given with w = 0 on the grid (eps' is undefined there).
     """
     wv = np.ascontiguousarray(w, dtype=np.float64).reshape(-1)
+    if grid is None:
+        grid = OutputGrid(points=wv, unit=medium_unit, to_output=_identity)
     osc.check_poles(medium, wv, field)
     if k is not None and np.any(wv == 0):
         raise InvalidInput(
