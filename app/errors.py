@@ -85,6 +85,14 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: ``responses=`` of a computation endpoint: the problems, CSV as an alternative 200, and 304.
+COMPUTE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    200: {"content": {"text/csv": {}}},
+    304: {"description": "Not modified (ETag)."},
+}
+
+
 def pointer(loc: Sequence[str | int]) -> str:
     """JSON pointer of a body location, ``("transitions", 2, "gamma") -> "/transitions/2/gamma"``."""
     parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]

@@ -45,20 +45,8 @@ FormatQuery = Annotated[
     Query(description="`json` (default) or `csv`: the arrays as columns with a header row."),
 ]
 
-ComputeResult = Report
 
 _ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY
-
-
-def carray(z: Any) -> dict[str, Any]:
-    """A complex array as the API's ``{"real": [...], "imag": [...]}`` (numpy arrays kept)."""
-    a = np.asarray(z, dtype=np.complex128)
-    return {"real": np.ascontiguousarray(a.real), "imag": np.ascontiguousarray(a.imag)}
-
-
-def cscalar(z: complex) -> dict[str, float]:
-    """A complex number as ``{"real", "imag"}``."""
-    return {"real": float(np.real(z)), "imag": float(np.imag(z))}
 
 
 class Service:
@@ -78,7 +66,7 @@ class Service:
         model: str,
         version: str,
         params: Any,
-        compute: Callable[[], ComputeResult],
+        compute: Callable[[], Report],
         fmt: OutputFormat = "json",
     ) -> Response:
         t0 = time.perf_counter()
@@ -127,7 +115,7 @@ class Service:
         body = b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
         return Response(body, media_type="application/json", headers=headers)
 
-    async def _compute_once(self, key: str, compute: Callable[[], ComputeResult]) -> bytes:
+    async def _compute_once(self, key: str, compute: Callable[[], Report]) -> bytes:
         fut = self._inflight.get(key)
         if fut is not None:  # an identical miss is already computing: share it
             return await asyncio.shield(fut)
@@ -162,9 +150,8 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
-def _run_and_pack(compute: Callable[[], ComputeResult]) -> bytes:
-    result = compute()
-    meta, data = result.payload() if isinstance(result, Report) else result
+def _run_and_pack(compute: Callable[[], Report]) -> bytes:
+    meta, data = compute().payload()
     meta_bytes = orjson.dumps(meta, default=_json_default, option=_ORJSON_OPTS)
     data_bytes = orjson.dumps(data, default=_json_default, option=_ORJSON_OPTS)
     return zlib.compress(meta_bytes + b"\n" + data_bytes, 1)
@@ -193,6 +180,7 @@ def to_csv(data: dict[str, Any]) -> str:
             isinstance(value, dict)
             and set(value) == {"real", "imag"}
             and isinstance(value["real"], list)
+            and all(isinstance(v, int | float) for v in value["real"][:1])
         ):
             if n is None:
                 n = len(value["real"])

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.errors import PROBLEM_RESPONSES, problem_response
+from app.errors import COMPUTE_RESPONSES, problem_response
 from app.media import build_medium, grid_in_medium_units
 from app.schemas.causality import (
     KramersKronigRequest,
@@ -22,8 +22,9 @@ from app.schemas.causality import (
     inline_schema,
 )
 from app.schemas.oscillator import OscillatorResponseRequest
-from app.service import ComputeResult, FormatQuery, ServiceDep
+from app.service import FormatQuery, ServiceDep
 from core import causality as ca
+from core.checks import Report
 from core.errors import InvalidInput
 from core.units import FrequencyUnit
 
@@ -237,12 +238,7 @@ class _UnsupportedMedia(Exception):
     "/kramers-kronig",
     summary="Kramers-Kronig transforms, static-limit integral and f-sum of tabulated data",
     response_model=KramersKronigResponse,
-    responses={
-        **PROBLEM_RESPONSES,
-        200: {"content": {"text/csv": {}}},
-        304: {"description": "Not modified (ETag)."},
-        415: {"description": "Body is neither JSON nor CSV."},
-    },
+    responses={**COMPUTE_RESPONSES, 415: {"description": "Body is neither JSON nor CSV."}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -322,7 +318,7 @@ async def kramers_kronig(
     if len(req.frequencies) > settings.max_kk_points:
         ca.check_grid(req.frequencies, max_points=settings.max_kk_points, min_points=0)
 
-    def compute() -> ComputeResult:
+    def compute() -> Report:
         return ca.kramers_kronig_report(
             req.frequencies,
             req.real,
@@ -358,11 +354,7 @@ async def kramers_kronig(
     "/oscillator",
     summary="Analytic Re chi, eps, mu of an oscillator medium next to their KK reconstructions",
     response_model=OscillatorCausalityResponse,
-    responses={
-        **PROBLEM_RESPONSES,
-        200: {"content": {"text/csv": {}}},
-        304: {"description": "Not modified (ETag)."},
-    },
+    responses=COMPUTE_RESPONSES,
 )
 async def oscillator(
     body: OscillatorResponseRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
@@ -385,7 +377,7 @@ async def oscillator(
     medium = build_medium(body, settings)
     w, back = grid_in_medium_units(body.frequencies, body.unit)
 
-    def compute() -> ComputeResult:
+    def compute() -> Report:
         return ca.oscillator_causality_report(
             medium,
             w,

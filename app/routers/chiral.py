@@ -8,12 +8,10 @@ Thin handlers: validate -> limits (413 naming the setting) -> core medium and gr
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.errors import PROBLEM_RESPONSES
+from app.errors import COMPUTE_RESPONSES
 from app.media import build_chiral_medium, build_magnetic_resonance_medium, grid_in_medium_units
 from app.schemas.chiral import (
     MagneticResonanceRequest,
@@ -21,23 +19,18 @@ from app.schemas.chiral import (
     SingleSusceptibilityRequest,
     SingleSusceptibilityResponse,
 )
-from app.service import ComputeResult, FormatQuery, ServiceDep
+from app.service import FormatQuery, ServiceDep
 from core import chiral as ch
+from core.checks import Report
 
 router = APIRouter(prefix="/v1/chiral", tags=["chiral"])
-
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    200: {"content": {"text/csv": {}}},
-    304: {"description": "Not modified (ETag)."},
-}
 
 
 @router.post(
     "/magnetic-resonance",
     summary="A magnetic resonance assigned to chi_m or chi_B: dispersion and reflectance",
     response_model=MagneticResonanceResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def magnetic_resonance(
     body: MagneticResonanceRequest,
@@ -61,7 +54,7 @@ async def magnetic_resonance(
     medium = build_magnetic_resonance_medium(body, settings)
     w, back = grid_in_medium_units(body.frequencies, body.unit)
 
-    def compute() -> ComputeResult:
+    def compute() -> Report:
         return ch.magnetic_resonance_report(
             medium,
             w,
@@ -85,7 +78,7 @@ async def magnetic_resonance(
     "/single-susceptibility",
     summary="Chiral medium from the single susceptibility chi_em(k, w): k_+, k_-, rotation, CD",
     response_model=SingleSusceptibilityResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def single_susceptibility(
     body: SingleSusceptibilityRequest,
@@ -113,7 +106,7 @@ async def single_susceptibility(
     if body.dbf is not None and body.dbf.beta is not None:
         beta = body.dbf.beta * ch.wavenumber_scale(body.unit)  # m (or c/unit) -> c/[unit]
 
-    def compute() -> ComputeResult:
+    def compute() -> Report:
         return ch.single_susceptibility_report(
             medium,
             w,

@@ -7,13 +7,11 @@ Thin handlers: validate -> limits (413 naming the setting) -> core model -> the 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.errors import PROBLEM_RESPONSES
+from app.errors import COMPUTE_RESPONSES, PROBLEM_RESPONSES
 from app.schemas.crystal import (
     BandsRequest,
     BandsResponse,
@@ -33,12 +31,6 @@ from core.crystal.model import MODEL_NAME, MODEL_VERSION, TightBindingModel, fro
 from core.errors import CoreError, InvalidInput, LimitExceeded
 
 router = APIRouter(prefix="/v1/crystal", tags=["crystal"])
-
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    200: {"content": {"text/csv": {}}},
-    304: {"description": "Not modified (ETag)."},
-}
 
 
 def build_model(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> TightBindingModel:
@@ -121,7 +113,7 @@ def _require_2d(model: TightBindingModel, what: str) -> None:
         raise InvalidInput(f"{what} is implemented for 2D models", field=("model", "lattice"))
 
 
-@router.post("/bands", response_model=BandsResponse, responses=_RESPONSES)
+@router.post("/bands", response_model=BandsResponse, responses=COMPUTE_RESPONSES)
 async def bands(
     body: BandsRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
 ) -> Response:

@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.errors import PROBLEM_RESPONSES
+from app.errors import COMPUTE_RESPONSES
 from app.media import grid_in_medium_units
 from app.schemas.emitters import (
     BoxStrengthsRequest,
@@ -26,12 +26,6 @@ from core.errors import CoreError, InvalidInput, LimitExceeded
 from core.oscillator_report import OutputGrid
 
 router = APIRouter(prefix="/v1/emitters", tags=["emitters"])
-
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    200: {"content": {"text/csv": {}}},
-    304: {"description": "Not modified (ETag)."},
-}
 
 
 def _params(body: EmitterCommon) -> EmitterParams:
@@ -64,7 +58,7 @@ def _grid(body: EmitterCommon) -> tuple[np.ndarray | None, OutputGrid | None]:
     "/box/strengths",
     summary="Strengths of a particle-in-a-box medium from first principles (eq 24, Fig. 2b)",
     response_model=EmitterStrengthsResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def box_strengths(
     body: BoxStrengthsRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
@@ -121,7 +115,7 @@ async def box_strengths(
     "/harmonic/strengths",
     summary="Strengths of a harmonic-oscillator medium (analytic moments, exact sum rules)",
     response_model=EmitterStrengthsResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def harmonic_strengths(
     body: HarmonicStrengthsRequest,
@@ -175,7 +169,7 @@ def _complex(parts: Any, shape: tuple[int, ...]) -> np.ndarray:
     "/custom/strengths",
     summary="Strengths from user-given transition moments (App. B, B40-B61)",
     response_model=EmitterStrengthsResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def custom_strengths(
     body: CustomStrengthsRequest,

@@ -13,7 +13,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.errors import PROBLEM_RESPONSES
+from app.errors import COMPUTE_RESPONSES
 from app.schemas.common import FrequencyGrid
 from app.schemas.molecular import (
     BoxMoleculeSpec,
@@ -33,11 +33,6 @@ from core.units import linear_scale, to_angular
 
 router = APIRouter(prefix="/v1/molecular", tags=["molecular"])
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    200: {"content": {"text/csv": {}}},
-    304: {"description": "Not modified (ETag)."},
-}
 
 #: core field names -> request field names
 _FIELD_NAMES = {
@@ -175,7 +170,7 @@ def _grid_unit(grid: FrequencyGrid) -> str:
     "/material-constants",
     summary="Table-1 tensors and material constants A, T, U, X in three definitions",
     response_model=MaterialConstantsResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def material_constants(
     body: MaterialConstantsRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
@@ -233,7 +228,7 @@ async def material_constants(
     "/refractive-index",
     summary="Refractive indices from the wave equation (57) for each definition",
     response_model=RefractiveIndexResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def refractive_index(
     body: RefractiveIndexRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"

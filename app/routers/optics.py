@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from scipy import constants as sc
 
-from app.errors import PROBLEM_RESPONSES
+from app.errors import COMPUTE_RESPONSES
 from app.media import build_optics_medium, count_transitions, medium_unit
 from app.schemas.optics import (
     DispersionRequest,
@@ -17,7 +15,7 @@ from app.schemas.optics import (
     ReflectanceRequest,
     ReflectanceResponse,
 )
-from app.service import ComputeResult, FormatQuery, ServiceDep
+from app.service import FormatQuery, ServiceDep
 from app.settings import Settings
 from core import dispersion as disp
 from core import optics as opt
@@ -27,11 +25,6 @@ from core.units import from_angular, is_physical, linear_scale, to_angular
 
 router = APIRouter(prefix="/v1/optics", tags=["optics"])
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    200: {"content": {"text/csv": {}}},
-    304: {"description": "Not modified (ETag)."},
-}
 
 FieldPath = tuple[str | int, ...]
 
@@ -92,7 +85,7 @@ def reflectance_report(body: ReflectanceRequest, settings: Settings) -> opt.Stac
     "/reflectance",
     summary="Reflectance and transmittance of an interface or a multilayer stack (s and p)",
     response_model=ReflectanceResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def reflectance(
     body: ReflectanceRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
@@ -151,7 +144,7 @@ async def reflectance(
             fix="use fewer transitions or fewer distinct oscillator layers",
         )
 
-    def compute() -> ComputeResult:
+    def compute() -> Report:
         return reflectance_report(body, settings)
 
     return await svc.respond(
@@ -254,7 +247,7 @@ def dispersion_report(body: DispersionRequest, settings: Settings) -> Report:
     "/dispersion",
     summary="Polariton dispersion: k(w) on a frequency grid and all branches w_j(k) on a k grid",
     response_model=DispersionResponse,
-    responses=_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def dispersion(
     body: DispersionRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
@@ -293,7 +286,7 @@ async def dispersion(
             fix="merge or drop weak transitions",
         )
 
-    def compute() -> ComputeResult:
+    def compute() -> Report:
         return dispersion_report(body, settings)
 
     return await svc.respond(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.errors import PROBLEM_RESPONSES
+from app.errors import COMPUTE_RESPONSES
 from app.media import build_medium, grid_in_medium_units
 from app.schemas.oscillator import (
     OscillatorResponse,
@@ -24,11 +24,7 @@ router = APIRouter(prefix="/v1/oscillator", tags=["oscillator"])
     "/response",
     summary="eps, mu, chi, n, Z, R of a multipole oscillator medium",
     response_model=OscillatorResponse,
-    responses={
-        **PROBLEM_RESPONSES,
-        200: {"content": {"text/csv": {}}},
-        304: {"description": "Not modified (ETag)."},
-    },
+    responses=COMPUTE_RESPONSES,
 )
 async def response(
     body: OscillatorResponseRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"

@@ -140,7 +140,26 @@ def test_non_contiguous_arrays_serialise():
     import numpy as np
 
     from app.service import _run_and_pack
+    from core.checks import Report
 
     z = np.arange(4) + 1j * np.arange(4)
-    raw = zlib.decompress(_run_and_pack(lambda: ({}, {"a": z.real, "b": z.imag[::2]})))
-    assert raw == b'{}\n{"a":[0.0,1.0,2.0,3.0],"b":[0.0,2.0]}'
+    rep = Report(model="m", version="1", results={"a": z.real, "b": z.imag[::2]})
+    raw = zlib.decompress(_run_and_pack(lambda: rep))
+    meta, data = raw.split(b"\n", 1)
+    assert data == b'{"a":[0.0,1.0,2.0,3.0],"b":[0.0,2.0]}'
+    assert meta == b'{"checks":{},"warnings":[],"units":{}}'
+
+
+async def test_csv_of_an_answer_with_tensor_arrays_keeps_the_1d_columns(client):
+    """The material constants carry (F, 3, 3) tensors: CSV holds the 1-D columns, never a 500."""
+    from app.presets import all_presets
+
+    p = all_presets()["anelli-box-origin-report"]
+    r = await client.post(p.endpoint + "?format=csv", json=p.body)
+    assert r.status_code == 200, r.text[:300]
+    lines = r.text.splitlines()
+    header = lines[0].split(",")
+    j = (await client.post(p.endpoint, json=p.body)).json()
+    assert header[0] == "frequencies" and len(lines) - 1 == len(j["frequencies"])
+    assert all(len(row.split(",")) == len(header) for row in lines[1:])
+    assert not any(h.startswith("magnetizability") for h in header)  # (F, 3, 3): JSON only

@@ -1,4 +1,4 @@
-"""Physics checks of core.dispersion: polariton branches w_j(k) and the sum rule of seed 000 eq 9.
+"""Physics checks of core.dispersion: polariton branches w_j(k) and the sum rule of Westerberg & Barnett (2025) eq 9.
 
 Independent references: the cleared polynomial built here from eq 21 with numpy.polynomial (small
 M only), the closed-form Hopfield polariton x_+- = w^2 of a single Lorentz oscillator, and the
@@ -24,7 +24,7 @@ from core.oscillators import OscillatorMedium, evaluate
 
 
 def fig2a(gamma: bool = True) -> OscillatorMedium:
-    """Seed 000 Fig. 2(a) parameter set (units of w_p)."""
+    """Westerberg & Barnett (2025) Fig. 2(a) parameter set (units of w_p)."""
     return OscillatorMedium(
         omega=np.array([1.0, 2.0, 3.0]),
         gamma=np.array([0.18, 0.05, 0.04]) if gamma else np.zeros(3),
