@@ -119,24 +119,7 @@ def build_optics_medium(
             return build_medium(spec, settings).scaled(s)  # type: ignore[arg-type]
         if isinstance(spec, MagneticResonanceMediumKind):
             s = linear_scale(unit) / linear_scale(target)
-            b = spec.b if spec.b is not None else ch.gaussian_strength(float(spec.four_pi_b or 0))
-            bg = spec.background
-            try:
-                mr = ch.MagneticResonanceMedium(
-                    eps_b=_cx(spec.eps_b),
-                    b=b,
-                    w0=spec.w0,
-                    gamma=spec.gamma,
-                    assignment=spec.assignment,
-                    line_shape=spec.line_shape,
-                    background_omega=tuple(o.omega for o in bg),
-                    background_gamma=tuple(o.gamma for o in bg),
-                    background_strength=tuple(o.strength for o in bg),
-                )
-            except InvalidInput as exc:
-                if exc.field == ("b",) and spec.b is None:
-                    exc.field = ("four_pi_b",)
-                raise
+            mr = _magnetic_resonance(spec, _cx(spec.eps_b))
             return mr.scaled(s)
         if isinstance(spec, TabulatedMediumKind):
             return _tabulated(spec, unit, target, settings)
@@ -207,22 +190,31 @@ def build_magnetic_resonance_medium(
     field the user gave.
     """
     _limit_oscillators(len(body.background), settings, ("background",))
-    b = body.b if body.b is not None else ch.gaussian_strength(float(body.four_pi_b or 0.0))
-    bg = body.background
+    return _magnetic_resonance(body, body.eps_b_complex())
+
+
+def _magnetic_resonance(
+    spec: MagneticResonanceMediumKind | MagneticResonanceRequest, eps_b: complex
+) -> ch.MagneticResonanceMedium:
+    """Cho's magnetic-resonance medium of either request form (its own frequency unit). The
+    strength is ``b`` (Gaussian) or ``four_pi_b`` (SI); an error about it names the field the
+    user gave."""
+    b = spec.b if spec.b is not None else ch.gaussian_strength(float(spec.four_pi_b or 0.0))
+    bg = spec.background
     try:
         return ch.MagneticResonanceMedium(
-            eps_b=body.eps_b_complex(),
+            eps_b=eps_b,
             b=b,
-            w0=body.w0,
-            gamma=body.gamma,
-            assignment=body.assignment,
-            line_shape=body.line_shape,
+            w0=spec.w0,
+            gamma=spec.gamma,
+            assignment=spec.assignment,
+            line_shape=spec.line_shape,
             background_omega=tuple(o.omega for o in bg),
             background_gamma=tuple(o.gamma for o in bg),
             background_strength=tuple(o.strength for o in bg),
         )
     except InvalidInput as exc:
-        if exc.field == ("b",) and body.b is None:
+        if exc.field == ("b",) and spec.b is None:
             exc.field = ("four_pi_b",)  # the strength was given in its SI form
         raise
 
