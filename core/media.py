@@ -14,7 +14,8 @@ Barnett eq 21) and Cho's magnetic-resonance medium :class:`core.chiral.MagneticR
 (eqs 44-47) in their domain modules. This module imports no domain module (imports stay acyclic:
 the domain modules import it, never the reverse).
 
-Conventions: fields vary as exp(-i w t), so a passive medium has Im eps >= 0 and Im(eps mu) > 0.
+Conventions: fields vary as exp(-i w t), so a passive medium has Im eps >= 0 (the full passivity
+statement, which allows Im mu < 0, is :data:`core.passivity.PASSIVITY`).
 ``scaled(s)`` is a change of frequency unit: the new medium at s w equals the old one at w
 (frequencies and dampings scale by s, strengths with their dimension), so every dimensionless
 response is unchanged.
