@@ -19,13 +19,11 @@ The compute function returns the :class:`core.checks.Report` of the computation;
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import io
 import time
 import zlib
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio
 import numpy as np
@@ -35,11 +33,11 @@ from fastapi.responses import Response
 
 from app.cache import Cache, cache_key
 from app.errors import problem_response
+from app.formats import OutputFormat, encode
 from app.responses import FastJSONResponse
 from app.settings import Settings
 from core.checks import Report
 
-OutputFormat = Literal["json", "csv"]
 FormatQuery = Annotated[
     OutputFormat,
     Query(description="`json` (default) or `csv`: the arrays as columns with a header row."),
@@ -109,9 +107,12 @@ class Service:
             }
         )
         headers = {"ETag": etag, "X-Cache": status}
-        if fmt == "csv":
-            text = to_csv(orjson.loads(data_bytes))
-            return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+        if fmt != "json":
+            # decoding and re-encoding grow with the answer: never on the event loop
+            content, media_type = await anyio.to_thread.run_sync(
+                encode, fmt, meta, data_bytes, limiter=self.limiter
+            )
+            return Response(content, media_type=media_type, headers=headers)
         body = b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
         return Response(body, media_type="application/json", headers=headers)
 
@@ -162,37 +163,6 @@ def _etag_matches(header: str | None, etag: str) -> bool:
         return False
     tags = [t.strip() for t in header.split(",")]
     return "*" in tags or etag in tags or ("W/" + etag) in tags
-
-
-def to_csv(data: dict[str, Any]) -> str:
-    """Columns of a response's arrays: every top-level real array, and ``{real, imag}`` pairs as
-    ``<name>_real,<name>_imag``, that has the length of the first array (the grid). Nested objects
-    and arrays of other lengths are left out (they stay in the JSON form)."""
-    cols: list[tuple[str, list[Any]]] = []
-    n: int | None = None
-    for name, value in data.items():
-        if isinstance(value, list) and value and all(isinstance(v, int | float) for v in value[:1]):
-            if n is None:
-                n = len(value)
-            if len(value) == n:
-                cols.append((name, value))
-        elif (
-            isinstance(value, dict)
-            and set(value) == {"real", "imag"}
-            and isinstance(value["real"], list)
-            and all(isinstance(v, int | float) for v in value["real"][:1])
-        ):
-            if n is None:
-                n = len(value["real"])
-            if len(value["real"]) == n:
-                cols.append((f"{name}_real", value["real"]))
-                cols.append((f"{name}_imag", value["imag"]))
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([c for c, _ in cols])
-    for row in zip(*(v for _, v in cols), strict=True):
-        w.writerow([repr(float(x)) for x in row])
-    return buf.getvalue()
 
 
 def get_service(request: Request) -> Service:

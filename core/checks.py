@@ -132,14 +132,24 @@ class CheckSpec:
 
         ``tolerance`` overrides the spec's (a user-chosen tolerance); ``explanation`` overrides the
         spec's sentence where the statement could not be tested (``verdict=None``) and says why.
+        A passing verdict on a non-finite ``value`` is turned into a failure with that reason.
         """
         tol = self.tolerance if tolerance is None else tolerance
         verdict = None if verdict is None else bool(verdict)
         if self.kind == "value":
             verdict = None
+        elif verdict and value is not None and not math.isfinite(float(np.real(value))):
+            # never "fine" about a number that is not a number
+            verdict = False
+            explanation = (
+                f"the value behind this check is not finite ({value}): the computation left "
+                "floating-point range, so the statement cannot hold for these numbers"
+            )
         text = None
         if verdict is False and self.warning is not None:
             text = self.warning.format(value=value, tolerance=tol, **details)
+        elif verdict is False and explanation is not None and self.kind != "value":
+            text = f"{self.name}: {explanation}"
         return Check(
             verdict=verdict,
             kind=self.kind,

@@ -194,3 +194,12 @@ def test_on_fig2a_the_full_statement_finds_the_intervals_of_im_eps_mu(grid: np.n
     assert a[0]["start"] == pytest.approx(2.1169, abs=2e-3) and a[0]["stop"] == pytest.approx(
         2.9252, abs=2e-3
     )
+
+
+def test_a_check_never_passes_on_a_non_finite_value() -> None:
+    c = SPEC.judge(True, float("inf"), scale=1.0)
+    assert c.verdict is False and "not finite" in c.explanation
+    assert c.warning is not None and c.value == float("inf")
+    n = SPEC.judge(True, float("nan"), scale=1.0)
+    assert n.verdict is False
+    assert SPEC.judge(True, 0.0, scale=1.0).verdict is True
