@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.schemas.chiral import ComplexInput
+from app.schemas.chiral import ComplexInput, MagneticResonanceRequest, SingleSusceptibilityRequest
 from app.schemas.common import FrequencyGrid
 from app.schemas.optics import (
     ConstantMediumKind,
@@ -31,7 +31,7 @@ from core.units import from_angular, is_physical, linear_scale, to_angular
 
 
 def build_medium(
-    spec: OscillatorMediumSpec, settings: Settings, field: tuple[str | int, ...] = ()
+    spec: OscillatorMediumSpec | OscillatorMediumKind, settings: Settings, field: tuple[str | int, ...] = ()
 ) -> osc.OscillatorMedium:
     """The core medium of a validated spec, after the size limit (413 naming max_transitions)."""
     n = len(spec.transitions)
@@ -116,7 +116,7 @@ def build_optics_medium(
         assert unit is not None
         if isinstance(spec, OscillatorMediumKind):
             s = linear_scale(unit) / linear_scale(target)
-            return build_medium(spec, settings).scaled(s)  # type: ignore[arg-type]
+            return build_medium(spec, settings).scaled(s)
         if isinstance(spec, MagneticResonanceMediumKind):
             s = linear_scale(unit) / linear_scale(target)
             mr = _magnetic_resonance(spec, _cx(spec.eps_b))
@@ -165,8 +165,6 @@ def _tabulated(
 
 
 # ---------------------------------------------------------------- Cho's media (core.chiral)
-# (appended by the chiral domain; these imports may move to the top of the module)
-from app.schemas.chiral import MagneticResonanceRequest, SingleSusceptibilityRequest  # noqa: E402
 
 
 def _limit_oscillators(n: int, settings: Settings, field: tuple[str | int, ...]) -> None:

@@ -94,7 +94,7 @@ from core.media import RationalMedium
 from core.optics import impedance, normal_reflectance, refractive_index
 from core.oscillators import lorentz_sums
 from core.passivity import passivity_check
-from core.units import is_physical, linear_scale
+from core.units import identity, is_physical, linear_scale
 
 MODEL_NAME_MAGNETIC: Final = "cho-magnetic-resonance"
 MODEL_NAME_CHIRAL: Final = "cho-single-susceptibility"
@@ -1150,6 +1150,9 @@ REALITY_CONDITION: Final = CheckSpec(
     "response of a real (causal, real-field) medium: trust it only for |w - w0| << w0, or use "
     "line_shape 'lorentz'.",
     tolerance=IDENTITY_RTOL,
+    warning="the resonant line shape breaks the reality condition chi(-w) = chi(w)* by {value:.3g} "
+    "(relative): it is Cho's near-resonance form, valid for |w - w0| << w0; use line_shape "
+    "'lorentz' for the response of a real, causal medium",
 )
 ASSIGNMENT_SHIFT: Final = CheckSpec(
     name="assignment_shift",
@@ -1177,11 +1180,12 @@ MIXING_BOUND: Final = CheckSpec(
 CIRCULAR_SPLITTING: Final = CheckSpec(
     name="circular_splitting",
     kind="bound",
-    equation="k_+ = k_- exactly without mixed strengths (Cho eq 29: the two circular quadratics "
-    "coincide when every g_j = 0); with them they split (optical activity); value = max |k_+ - k_-|",
+    equation="k_+ = k_- without mixed strengths (Cho eq 29: the two circular quadratics coincide "
+    "when every g_j = 0), judged as max |k_+ - k_-| <= tolerance max |k|; a chiral medium gets no "
+    "verdict (its splitting is the optical activity); value = max |k_+ - k_-|",
     explanation="Circular waves that split without any mixed strength contradict eq 29: the "
     "rotation and dichroism are then numerical artefacts.",
-    tolerance=0.0,
+    tolerance=IDENTITY_RTOL,
     warning="k_+ and k_- differ by {value:.3g} although no resonance has a mixed strength",
 )
 ACHIRAL_EQUIVALENCE: Final = CheckSpec(
@@ -1245,10 +1249,6 @@ def _out(to_output: ToOutput, x: float) -> float | None:
     if not np.isfinite(x) or x <= 0:
         return None
     return float(to_output(np.array([x]))[0])
-
-
-def _identity(x: FloatArray) -> FloatArray:
-    return x
 
 
 def _max_rel(a: ComplexArray, b: ComplexArray) -> float:
@@ -1386,7 +1386,7 @@ def magnetic_resonance_report(
     ww = np.asarray(w, dtype=np.float64).reshape(-1)
     grid = ww if frequencies is None else np.asarray(frequencies, dtype=np.float64).reshape(-1)
     gunit = unit if frequency_unit is None else frequency_unit
-    back = _identity if to_output is None else to_output
+    back = identity if to_output is None else to_output
     r = magnetic_resonance_response(medium, ww)
     _require_finite({"group index": r.group_index, "refractive index": r.n})
     ks = wavenumber_scale(unit)
@@ -1520,12 +1520,24 @@ def circular_splitting_check(
     is_chiral: bool, k_plus: ArrayLike, k_minus: ArrayLike, *, scale: float = 1.0
 ) -> Check:
     """:data:`CIRCULAR_SPLITTING`: ``value`` = max |k_+ - k_-| times ``scale`` (the output unit
-    of a wavenumber); it must be exactly 0 unless the medium ``is_chiral``."""
-    split = float(np.max(np.abs(np.asarray(k_plus) - np.asarray(k_minus)))) * scale
+    of a wavenumber); an achiral medium must not split beyond ``IDENTITY_RTOL`` max |k|; a chiral
+    one gets no verdict (the splitting is its optical activity, reported in the arrays)."""
+    kp, km = np.asarray(k_plus), np.asarray(k_minus)
+    split = float(np.max(np.abs(kp - km))) * scale
+    size = float(max(np.max(np.abs(kp)), np.max(np.abs(km)))) * scale
+    if is_chiral:
+        return CIRCULAR_SPLITTING.judge(
+            None,
+            split,
+            explanation="The medium has mixed strengths, so k_+ and k_- split by design (optical "
+            "activity); the statement applies to achiral media only.",
+            chiral=True,
+            max_abs_k_plus_minus_k_minus=split,
+        )
     return CIRCULAR_SPLITTING.judge(
-        is_chiral or split == 0.0,
+        split <= IDENTITY_RTOL * size,
         split,
-        chiral=is_chiral,
+        chiral=False,
         max_abs_k_plus_minus_k_minus=split,
     )
 
@@ -1582,7 +1594,7 @@ def single_susceptibility_report(
     ww = np.asarray(w, dtype=np.float64).reshape(-1)
     grid = ww if frequencies is None else np.asarray(frequencies, dtype=np.float64).reshape(-1)
     gunit = unit if frequency_unit is None else frequency_unit
-    back = _identity if to_output is None else to_output
+    back = identity if to_output is None else to_output
     r = chiral_response(medium, ww)
     _require_finite({"k_plus": r.k_plus, "k_minus": r.k_minus})
     ks = wavenumber_scale(unit)

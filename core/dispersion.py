@@ -73,6 +73,7 @@ diamagnetism?" (2025), eqs 9, 21, 26; K. Cho (2007) eqs 44-47.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
@@ -81,7 +82,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
 from core import optics as opt
-from core.checks import CheckSpec, Report, Series, checks_of
+from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.errors import InvalidInput, LimitExceeded
 from core.media import Medium, RationalMedium
 from core.media import rational_constant as rational_constant
@@ -824,7 +825,7 @@ def _half_sum(w: ComplexArray, weight: ComplexArray) -> FloatArray:
 
 
 def dispersion_branches(
-    medium: Any,
+    medium: Medium,
     k: ArrayLike,
     *,
     method: Method = "auto",
@@ -1017,12 +1018,12 @@ STABILITY: Final = CheckSpec(
     kind="indicative",
     equation="causal, passive media have Im w_j(k) <= 0 on every branch (fields ~ exp(-i w t)); "
     "value = max Im w_j(k) on the k grid [omega unit]",
-    explanation="A branch with Im w > 0 grows in time: the medium is not passive there (e.g. "
-    "Im(eps mu) < 0 at high frequency), so the model does not describe a stable medium.",
+    explanation="A branch with Im w > 0 grows in time: the model is not passive or not causal "
+    "there (e.g. Im(eps mu) < 0 at high frequency), so it does not describe a stable medium.",
     tolerance=GROWTH_RTOL,
     warning="{growing_branches} branch(es) have Im w > 0 (growing in time) on the k grid: the "
-    "medium is not passive there (e.g. Im(eps mu) < 0 at high frequency from damped "
-    "dipole-octopole terms, or a constant negative eps, which is not causal)",
+    "model is unstable there, because it is not passive (e.g. Im(eps mu) < 0 at high frequency "
+    "from damped dipole-octopole terms) or not causal (e.g. a constant negative eps)",
 )
 
 TRACKING: Final = CheckSpec(
@@ -1046,7 +1047,7 @@ def dispersion_report(
     frequencies: ArrayLike | None = None,
     grid: ArrayLike | None = None,
     grid_unit: str = "model",
-    to_output: Any = None,
+    to_output: Callable[[FloatArray], FloatArray] | None = None,
     rule: opt.IndexRule = "decay",
     k: ArrayLike | None = None,
     k_unit: str = "model",
@@ -1085,7 +1086,7 @@ def dispersion_report(
     """
     arrays: dict[str, Series] = {}
     results: dict[str, Any] = {}
-    checks: list[tuple[str, Any]] = []
+    checks: list[tuple[str, Check]] = []
     notes: list[str] = []
     units: dict[str, str] = {"medium": medium_unit, "wavenumber": k_unit, "v_phase, v_group": "c"}
     if frequencies is not None:
@@ -1144,7 +1145,7 @@ def dispersion_report(
     )
 
 
-def branch_checks(b: DispersionBranches, omega_scale: float = 1.0) -> list[tuple[str, Any]]:
+def branch_checks(b: DispersionBranches, omega_scale: float = 1.0) -> list[tuple[str, Check]]:
     """``roots`` (:data:`ROOTS`), ``sum_rule_eq9`` (:data:`SUM_RULE_EQ9`), ``stability``
     (:data:`STABILITY`, Im w in units of ``omega_scale`` x the medium's unit) and ``tracking``
     (:data:`TRACKING`) of tracked branches."""

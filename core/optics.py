@@ -70,7 +70,8 @@ from core.media import ConstantMedium as ConstantMedium
 from core.media import Interpolation as Interpolation
 from core.media import Medium
 from core.media import TabulatedMedium as TabulatedMedium
-from core.passivity import passivity_check, passivity_indicator
+from core.passivity import intervals_in, passivity_check, passivity_indicator
+from core.units import identity
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
@@ -621,7 +622,7 @@ ABSORPTANCE: Final = CheckSpec(
     equation="lossy media: absorptance A = 1 - R - T >= 0 (Poynting's theorem, Born & Wolf "
     "sec. 1.5.3); value = min A",
     explanation="A negative absorptance means the stack returns more power than it receives: a "
-    "layer has gain (Im(eps mu) < 0 somewhere), so it is not a passive medium.",
+    "layer has gain (see the passive check), so it is not a passive medium.",
     tolerance=ENERGY_TOL,
     warning="absorptance A = 1 - R - T reaches {value:.3g} < 0 ({polarization}): the stack "
     "amplifies light, so some layer has gain.",
@@ -823,16 +824,16 @@ def stack_report(
     )
 
 
-def _intervals_out(ivs: list[tuple[float, float]]) -> list[dict[str, float]]:
-    return [{"start": min(a, b), "stop": max(a, b)} for a, b in ivs]
-
-
 def frequency_checks(
-    grid: ArrayLike, r: OpticalResponse, medium: Medium | None = None, *, to_output: Any = None
+    grid: ArrayLike,
+    r: OpticalResponse,
+    medium: Medium | None = None,
+    *,
+    to_output: Callable[[FloatArray], FloatArray] | None = None,
 ) -> list[tuple[str, Check]]:
     """The checks of a bulk response on a frequency grid: ``left_handed``, ``negative_index``
-    (values), ``branch_rules`` (:data:`BRANCH_RULES`) and ``passive`` (:data:`PASSIVITY` of
-    Im(eps mu), with min Im eps, Im mu, Im(eps mu) in ``details``).
+    (values), ``branch_rules`` (:data:`BRANCH_RULES`) and ``passive`` (:data:`PASSIVITY`, the
+    full statement from eps and mu, with min Im eps, Im mu, Im(eps mu) in ``details``).
 
     ``grid`` is the frequency grid in the user's unit (intervals are reported in it, whatever
     its order); ``medium`` refines the edges of non-passive intervals; ``to_output`` maps the
@@ -862,10 +863,13 @@ def frequency_checks(
         },
     )
     return [
-        ("left_handed", LEFT_HANDED.value_only(float(len(lh)), intervals=_intervals_out(lh))),
+        (
+            "left_handed",
+            LEFT_HANDED.value_only(float(len(lh)), intervals=intervals_in(lh, identity)),
+        ),
         (
             "negative_index",
-            NEGATIVE_INDEX.value_only(float(len(neg)), intervals=_intervals_out(neg)),
+            NEGATIVE_INDEX.value_only(float(len(neg)), intervals=intervals_in(neg, identity)),
         ),
         (
             "branch_rules",
@@ -874,7 +878,7 @@ def frequency_checks(
                 float(len(dis)),
                 rule=r.rule,
                 n_intervals=len(dis),
-                disagreement_intervals=_intervals_out(dis),
+                disagreement_intervals=intervals_in(dis, identity),
             ),
         ),
         ("passive", passive),

@@ -12,7 +12,8 @@ Frequencies ``w`` are in the medium's linear unit (``medium_unit``); the user's 
 unit of :mod:`core.units` (a vacuum wavelength included): :class:`OutputGrid` carries its points in
 that unit and the map from the medium's unit back to it, so every frequency a check reports
 (interval edges, the minimum of Im(eps mu), the top of the grid) is in the unit the user reads.
-Fields vary as exp(-i w t); passive means Im(eps mu) > 0 (:mod:`core.passivity`).
+Fields vary as exp(-i w t); passivity is the one statement of :mod:`core.passivity` (Im mu < 0
+allowed where the wave is still absorbed).
 
 Checks (one per physical statement)
 -----------------------------------
@@ -22,9 +23,9 @@ Checks (one per physical statement)
 ``static_limits``
     :data:`STATIC_LIMITS` (value): eps(0) (eq 21), mu(0) (eq 22), chi(0) = 1 - 1/mu(0).
 ``diamagnetic``
-    :data:`core.oscillators.DIAMAGNETIC` (bound): mu(0) < 1.
+    :data:`core.oscillators.DIAMAGNETIC` (bound): chi(0) = 1 - 1/mu(0) < 0.
 ``passive``
-    :data:`core.passivity.PASSIVITY` (indicative): Im(eps mu) >= 0 on every sampling.
+    :data:`core.passivity.PASSIVITY` (indicative): the passivity statement on every sampling.
 ``negative_im_mu_intervals``
     :data:`NEGATIVE_IM_MU` (value): where Im mu < 0 (allowed, eq 25).
 ``multipole_ordering``
@@ -40,6 +41,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -59,7 +61,7 @@ from core.passivity import (
     passivity_check,
     passivity_indicator,
 )
-from core.units import is_physical, linear_scale
+from core.units import identity, is_physical, linear_scale
 
 FloatArray = NDArray[np.float64]
 ToOutput = Callable[[FloatArray], FloatArray]
@@ -132,10 +134,6 @@ class OutputGrid:
     points: FloatArray
     unit: str
     to_output: ToOutput
-
-
-def _identity(x: FloatArray) -> FloatArray:
-    return x
 
 
 @dataclass(frozen=True)
@@ -346,6 +344,15 @@ def medium_checks(
                 explanation=UNDAMPED_EXPLANATION,
                 **{**pas.details, "scope": f"{pas.details['scope']}; undamped: eq 25 at each pole"},
             )
+            if pas.verdict is False and not pas.details["non_passive_intervals"]:
+                # the gain sits at the poles: say which, not an interval that was never found
+                bad = order.details["failing"]
+                pas = dataclasses.replace(
+                    pas,
+                    warning=f"gain at the undamped resonance(s) of transition(s) {bad}: eq 25 "
+                    "(Delta_dipoct w_eg^2 < Delta_edip) fails there, so the medium amplifies at "
+                    "those frequencies",
+                )
         pairs.append(("passive", pas))
         if pas.verdict is False and order.verdict:
             notes = (TAIL_NOTE,)
@@ -424,7 +431,7 @@ def oscillator_report(
     """
     wv = np.ascontiguousarray(w, dtype=np.float64).reshape(-1)
     if grid is None:
-        grid = OutputGrid(points=wv, unit=medium_unit, to_output=_identity)
+        grid = OutputGrid(points=wv, unit=medium_unit, to_output=identity)
     osc.check_poles(medium, wv, field)
     if k is not None and np.any(wv == 0):
         raise InvalidInput(

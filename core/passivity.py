@@ -3,22 +3,25 @@
 Conventions: fields vary as exp(-i w t), so an absorbing (passive) medium has Im eps >= 0. In the
 conventional eps-mu description a passive medium also has Im mu >= 0. Westerberg & Barnett (2025,
 sec. IV.A and eq 25) show that Im mu < 0 is allowed, and is how diamagnetism and causality agree,
-as long as a propagating wave is still absorbed: Im(eps mu) > 0 there. The one statement this
-module judges combines the two:
+as long as a wave is still absorbed. The one statement this module judges:
 
-    passive  <=>  Im eps >= 0  and  (Im mu >= 0  or  sign(Re mu) Im(eps mu) >= 0)
+    passive  <=>  Im eps >= 0  and  (Im mu >= 0  or  a >= 0),
+    a = sign(Re mu) Im(eps mu)   where Re(eps mu) > 0 (a propagating band),
+    a = Im(eps mu)               where Re(eps mu) <= 0 (a stop band).
 
-Why sign(Re mu): a propagating wave is absorbed when Im n > 0 on the branch that carries energy
-forward, Re(n / mu) > 0. In a propagating band that branch has sign(Re n) = sign(Re mu), and
-Im(n^2) = 2 Re n Im n, so absorption is sign(Re mu) Im(eps mu) > 0. Where Re mu > 0 this is
-Westerberg & Barnett's Im(eps mu) > 0; in a left-handed band (Re eps, Re mu < 0) the sign turns:
-Cho's eps = -1 with Im mu > 0 absorbs although Im(eps mu) = -Im mu < 0, and a left-handed medium
-with Im mu < 0 amplifies although Im(eps mu) > 0. The indicator
-g = min(Im eps, max(Im mu, sign(Re mu) Im(eps mu))) (:func:`passivity_indicator`) is negative
-exactly where the statement fails. On the Fig. 2a medium of Westerberg & Barnett (where
-Re mu > 0) it gives the same intervals as Im(eps mu) alone on every grid tried
-(tests/core/test_checks.py). This module imports no domain module, so every domain (oscillator,
-emitters, causality, optics, chiral) judges passivity with the same :data:`PASSIVITY` statement.
+Why: with Im mu < 0 the medium is absorbing only if the wave that carries energy forward
+(Re(n / mu) > 0) decays, Im n > 0. In a propagating band that wave has sign(Re n) = sign(Re mu)
+and Im(n^2) = 2 Re n Im n, so Im n > 0 is sign(Re mu) Im(eps mu) > 0: Westerberg & Barnett's
+Im(eps mu) > 0 where Re mu > 0, with the sign turned in a left-handed band (a left-handed medium
+with Im mu < 0 amplifies although Im(eps mu) > 0). In a stop band the wave is evanescent and the
+criterion is Westerberg & Barnett's Im(eps mu) > 0 as printed. A medium with Im eps >= 0 and
+Im mu >= 0 is passive whatever the signs of the real parts: Cho's eps = -1 with Im mu > 0
+absorbs although Im(eps mu) = -Im mu < 0. The indicator g = min(Im eps, max(Im mu, a))
+(:func:`passivity_indicator`) is negative exactly where the statement fails. On the Fig. 2a medium
+of Westerberg & Barnett (Re mu > 0 throughout) it gives the same intervals as Im(eps mu) alone on
+every grid tried (tests/core/test_checks.py). This module imports no domain module, so every
+domain (oscillator, emitters, causality, optics, chiral) judges passivity with the same
+:data:`PASSIVITY` statement.
 
 References
 ----------
@@ -46,11 +49,11 @@ FloatArray = NDArray[np.float64]
 PASSIVITY: Final = CheckSpec(
     name="passive",
     kind="indicative",
-    equation="Im eps >= 0 and (Im mu >= 0 or sign(Re mu) Im(eps mu) >= 0) at every frequency: "
-    "Im mu < 0 is allowed where a propagating wave is still absorbed (Westerberg & Barnett 2025, "
-    "sec. IV.A and eq 25; Im(eps mu) > 0 where Re mu > 0); value = min of "
-    "g = min(Im eps, max(Im mu, sign(Re mu) Im(eps mu))), or of Im(eps mu) where only eps mu is "
-    "known",
+    equation="Im eps >= 0 and (Im mu >= 0 or a >= 0) at every frequency, a = sign(Re mu) "
+    "Im(eps mu) where Re(eps mu) > 0 and Im(eps mu) elsewhere: Im mu < 0 is allowed where the wave "
+    "is still absorbed (Westerberg & Barnett 2025, sec. IV.A and eq 25: Im(eps mu) > 0 where "
+    "Re mu > 0); value = min of g = min(Im eps, max(Im mu, a)), or of Im(eps mu) where only eps mu "
+    "is known",
     explanation="Where the check fails the medium amplifies a wave instead of absorbing it: a "
     "passive medium of emitters in their ground state cannot do that, so the model (or the "
     "multipole expansion behind it) does not hold there.",
@@ -61,14 +64,16 @@ PASSIVITY: Final = CheckSpec(
 
 
 def passivity_indicator(eps: ArrayLike, mu: ArrayLike) -> FloatArray:
-    """g = min(Im eps, max(Im mu, sign(Re mu) Im(eps mu))): negative exactly where
-    :data:`PASSIVITY` fails (module docstring).
+    """g = min(Im eps, max(Im mu, a)), a = sign(Re mu) Im(eps mu) where Re(eps mu) > 0, else
+    Im(eps mu): negative exactly where :data:`PASSIVITY` fails (module docstring).
 
     ``eps`` and ``mu`` complex, any shape (broadcast); returns a float array of that shape.
     """
     e = np.asarray(eps, dtype=np.complex128)
     m = np.asarray(mu, dtype=np.complex128)
-    out: FloatArray = np.minimum(e.imag, np.maximum(m.imag, np.sign(m.real) * (e * m).imag))
+    em = e * m
+    a = np.where(em.real > 0, np.sign(m.real) * em.imag, em.imag)
+    out: FloatArray = np.minimum(e.imag, np.maximum(m.imag, a))
     return out
 
 

@@ -104,3 +104,8 @@ def _check(unit: str) -> None:
             f"unknown frequency unit '{unit}'",
             fix=f"use one of {', '.join(FREQUENCY_UNITS)}",
         )
+
+
+def identity(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The map from a unit to itself (frequencies reported in the unit they were computed in)."""
+    return np.asarray(x, dtype=np.float64)

@@ -290,10 +290,6 @@ class EmitterDiagnostics(BaseModel):
     chi_static_error: float = Field(description="chi_static - chi_static_reference.")
     reference_source: str = Field(description="How the references were obtained.")
     multipole_ordering_violations: int = Field(description="Transitions failing eq 25.")
-    passive: bool = Field(
-        description="Passivity on the scan alone (Im eps and Im(eps mu) >= 0; eq 25 when "
-        "undamped); the verdict over everything sampled is meta.checks.passive."
-    )
     min_im_eps: float | None = Field(default=None, description="Min Im eps on the scan.")
     min_im_eps_mu: float | None = Field(default=None, description="Min Im(eps mu) on the scan.")
     min_im_mu: float | None = Field(default=None, description="Min Im mu on the scan.")

@@ -45,7 +45,7 @@ from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.errors import ConvergenceError, InvalidInput
 from core.oscillators import SUM_RULE_26, OscillatorMedium, evaluate
 from core.passivity import PASSIVITY, intervals_in, negative_intervals, passivity_check
-from core.units import from_angular, to_angular
+from core.units import from_angular, identity, to_angular
 
 KK_MODEL: Final = "causality-kramers-kronig"
 OSC_MODEL: Final = "causality-oscillator"
@@ -122,10 +122,6 @@ _NO_SIGN_RULE = (
     f"No verdict: Im chi and Im mu may be negative in a passive medium ({_WB}, section IV.A); "
     "passivity needs Im(eps mu) > 0, which one tabulated chi or mu does not determine."
 )
-
-
-def _identity(x: FloatArray) -> FloatArray:
-    return np.asarray(x, dtype=np.float64)
 
 
 def _to_working(
@@ -278,7 +274,7 @@ def kramers_kronig_report(
         else float(high_frequency_value)
     )
     if perm is None:
-        back: Callable[[FloatArray], FloatArray] = _identity
+        back: Callable[[FloatArray], FloatArray] = identity
 
         def user(a: FloatArray) -> FloatArray:
             return a
@@ -647,7 +643,7 @@ def oscillator_causality_report(
         results ``static_limits``, ``sum_rules``, ``internal_points``. Checks ``chi``,
         ``epsilon``, ``mu`` (:data:`OSC_KK`), ``sum_rule_26``
         (:data:`core.oscillators.SUM_RULE_26`), the sum rules of :data:`OSC_RULES` and
-        ``passive`` (:data:`PASSIVITY` of Im(eps mu) on the internal grid; details also give
+        ``passive`` (:data:`PASSIVITY` from eps and mu on the internal grid; details also give
         where Im eps and Im mu are negative).
 
     Notes
@@ -656,7 +652,7 @@ def oscillator_causality_report(
     so the reconstructions of Re chi and Re mu are off by those constants and eqs 7 and 10 miss
     chi(0) and mu(0) - 1 (:data:`core.references.WESTERBERG_BARNETT`, eqs 7, 10, 22, 23, 26).
     """
-    back = to_output if to_output is not None else _identity
+    back = to_output if to_output is not None else identity
     wv = np.array(w, dtype=np.float64, ndmin=1)
     if per_width is None:
         size = int(medium.omega.size)

@@ -30,16 +30,10 @@ class SignReport:
 
 @dataclass(frozen=True)
 class PassivityReport:
-    """Signs of Im eps, Im mu and Im(eps mu) on a grid (section IV.A, eq 25).
-
-    ``passive`` is Im eps >= -tol and Im(eps mu) >= -tol everywhere: a propagating wave is
-    absorbed. Im mu < 0 alone does not break passivity (the paper's resolution): it is reported,
-    with ``mu_negative_allowed`` True when it occurs while eps mu stays absorptive.
-    """
+    """Signs of Im eps, Im mu and Im(eps mu) on a grid (section IV.A, eq 25): numbers only. The
+    passivity verdict is the one statement of :mod:`core.passivity`."""
 
     reports: dict[str, SignReport]
-    passive: bool
-    mu_negative_allowed: bool
     tol: float
 
 
@@ -84,11 +78,4 @@ def passivity_report(
         reps["mu"] = _sign_report("mu", wv, muv.imag, tol)
     if eps is not None and muv is not None:
         reps["eps_mu"] = _sign_report("eps_mu", wv, (eps * muv).imag, tol)
-    passive = all(r.min_imag >= -tol for k, r in reps.items() if k in ("epsilon", "eps_mu"))
-    mu_neg = "mu" in reps and reps["mu"].min_imag < -tol
-    return PassivityReport(
-        reports=reps,
-        passive=passive,
-        mu_negative_allowed=bool(mu_neg and passive and "eps_mu" in reps),
-        tol=tol,
-    )
+    return PassivityReport(reports=reps, tol=tol)

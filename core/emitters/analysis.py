@@ -16,11 +16,10 @@ Diagnostics (all dimensionless unless stated; w_p^2 = rho0 q^2 / m):
   reference.
 * Passivity, computed (not assumed): eq 25 per transition (``multipole_ordering_violations``), and
   on a frequency scan (the user's grid, or 0 < w <= 1.25 max w_eg plus every w_eg) the minima of
-  Im eps, Im(eps mu) and Im mu; ``passive`` is True when Im eps >= 0 and Im(eps mu) >= 0 on the
-  scan (Im mu < 0 is allowed, eq 25), and ``first_non_passive_frequency`` the lowest scan
-  frequency where either fails (None if none). With zero linewidth only eq 25 is checked.
-  These numbers describe the scan alone; the one passivity verdict of the report (over the user's
-  grid and the scan together) is :func:`core.emitters.report.emitter_report`'s ``passive``.
+  Im eps, Im(eps mu) and Im mu, and ``first_non_passive_frequency`` the lowest scan frequency
+  where Im eps or Im(eps mu) < 0 (None if none). These numbers describe the scan alone and carry
+  no verdict: the one passivity verdict (over the user's grid and the scan together, the statement
+  of :mod:`core.passivity`) is :func:`core.emitters.report.emitter_report`'s ``passive``.
 """
 
 from __future__ import annotations
@@ -167,7 +166,6 @@ def diagnose(
                 "min_im_eps": float(np.min(im_eps)),
                 "min_im_eps_mu": float(np.min(im_em)),
                 "min_im_mu": float(np.min(scan["im_mu"])),
-                "passive": bool(np.min(im_eps) >= -tol and np.min(im_em) >= -tol),
                 "scan_points": int(scan["frequencies"].size),
                 "scan_max_frequency": float(np.max(scan["frequencies"])),
             }
@@ -176,10 +174,6 @@ def diagnose(
         out["first_non_passive_frequency"] = (
             float(np.min(scan["frequencies"][bad])) if bad.any() else None
         )
-        if np.any(medium.gamma == 0):
-            out["passive"] = bool(out["passive"] and ordering.all())
-    else:
-        out["passive"] = bool(ordering.all())
     return out
 
 

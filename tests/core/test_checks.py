@@ -98,6 +98,7 @@ def test_eq26_holds_when_the_terms_cancel_and_fails_by_the_residual_otherwise() 
     assert c.verdict is False and c.value == pytest.approx(-0.15, rel=1e-14)
     assert c.details["mu_infinity"] == pytest.approx(1 / 0.85, rel=1e-14)
     assert c.warning is not None and "sum rule (26)" in c.warning
+    assert c.details["mu_infinity_minus_1"] == pytest.approx(1 / 0.85 - 1, rel=1e-12)
     # mu_infinity is what eq 21 gives far above every resonance (1/w^2 corrections)
     far = osc.evaluate(broken, np.array([1e6])).mu[0]
     assert far.real == pytest.approx(c.details["mu_infinity"], rel=1e-9)
@@ -113,6 +114,13 @@ def test_diamagnetic_when_dia_outweighs_mdip_paramagnetic_otherwise() -> None:
         osc.OscillatorMedium.from_transitions([{"omega": 1.0, "m_dip": 0.3, "dia": 0.1}])
     )
     assert para.verdict is False and para.value == pytest.approx(1 / 0.8, rel=1e-14)
+    # 1/mu(0) = 1 - 3 < 0: mu(0) = -0.5 < 1, yet chi(0) = 3 > 0, a paramagnet past its
+    # instability: not diamagnetic
+    unstable = osc.diamagnetism_check(
+        osc.OscillatorMedium.from_transitions([{"omega": 1.0, "m_dip": 3.0}])
+    )
+    assert unstable.verdict is False and unstable.value == pytest.approx(-0.5, rel=1e-14)
+    assert unstable.details["chi_static"] == pytest.approx(3.0, rel=1e-14)
 
 
 # ------------------------------------------------------------------ passivity
@@ -177,6 +185,15 @@ def test_the_full_statement_judges_left_handed_media_by_the_wave_they_carry() ->
     # Westerberg & Barnett: Im mu < 0 is allowed while Im(eps mu) > 0 (Re mu > 0)
     wb = passivity_check(w, eps=(2.0 + 0.1j) * one, mu=(1.0 - 0.01j) * one)
     assert wb.verdict is True
+    # stop bands (Re(eps mu) < 0) with magnetic gain: the energy-carrying evanescent wave grows
+    for eps, mu in ((2.0 + 0.1j, -1.0 - 0.1j), (2.0 + 0.0j, -1.0 - 0.1j)):
+        sb = passivity_check(w, eps=eps * one, mu=mu * one)
+        assert sb.verdict is False, (eps, mu)
+        n = np.sqrt(eps * mu)
+        n = n if (n / mu).real > 0 else -n
+        assert n.imag < 0  # the wave that carries energy forward grows: gain indeed
+    # Cho's stop band outside the left-handed window: eps = -1, mu > 0 lossy: passive
+    assert passivity_check(w, eps=-1.0 * one, mu=(0.5 + 0.01j) * one).verdict is True
 
 
 @pytest.mark.parametrize("grid", [np.linspace(0.0, 4.0, 801), np.geomspace(1e-3, 200.0, 40001)])

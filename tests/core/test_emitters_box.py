@@ -177,7 +177,10 @@ def test_fig2b_passivity_is_computed_from_the_response() -> None:
     )
     im_em = (eps / inv_mu).imag
     assert d["min_im_eps_mu"] == pytest.approx(float(np.min(im_em)), rel=1e-9)
-    assert d["passive"] is bool(np.min(im_em) >= 0 and np.min(eps.imag) >= 0)
+    # the scan's sign structure (the verdict itself is the report's one passive check)
+    assert (d["first_non_passive_frequency"] is None) is bool(
+        np.min(im_em) >= 0 and np.min(eps.imag) >= 0
+    )
     # eq 25 per transition, recomputed
     viol = (s.dip_oct != 0) & (s.dip_oct * s.omega**2 >= s.e_dip)
     assert d["multipole_ordering_violations"] == int(np.count_nonzero(viol))
@@ -186,8 +189,8 @@ def test_fig2b_passivity_is_computed_from_the_response() -> None:
     first = d["first_non_passive_frequency"]
     low = sc["frequencies"] < 60.0
     assert np.all(im_em[low] > 0) and np.all(eps.imag[low] > 0)
-    if not d["passive"]:
-        assert first is not None and first > 60.0
+    if first is not None:
+        assert first > 60.0
         assert d["multipole_ordering_violations"] > 0
 
 
