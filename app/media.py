@@ -31,7 +31,9 @@ from core.units import from_angular, is_physical, linear_scale, to_angular
 
 
 def build_medium(
-    spec: OscillatorMediumSpec | OscillatorMediumKind, settings: Settings, field: tuple[str | int, ...] = ()
+    spec: OscillatorMediumSpec | OscillatorMediumKind,
+    settings: Settings,
+    field: tuple[str | int, ...] = (),
 ) -> osc.OscillatorMedium:
     """The core medium of a validated spec, after the size limit (413 naming max_transitions)."""
     n = len(spec.transitions)

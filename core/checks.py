@@ -88,7 +88,8 @@ class Check:
             raise ValueError("a 'value' check carries no verdict")
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (``meta.checks[name]`` of the API), without the warning text."""
+        """The JSON form (``meta.checks[name]`` of the API); ``warning`` is the reason a failed
+        check gives (also in ``meta.warnings``), ``None`` otherwise."""
         return {
             "verdict": self.verdict,
             "kind": self.kind,
@@ -96,6 +97,7 @@ class Check:
             "tolerance": jsonable(self.tolerance),
             "equation": self.equation,
             "explanation": self.explanation,
+            "warning": self.warning,
             "details": {k: jsonable(v) for k, v in self.details.items()},
         }
 
@@ -232,6 +234,11 @@ class Report:
         clash = set(self.arrays) & set(self.results)
         if clash:
             raise ValueError(f"names both an array and a result: {sorted(clash)}")
+        bad = {k: n for k, s in self.arrays.items() if (n := _count_nonfinite(s.values))}
+        if bad and FINITE.name not in self.checks:
+            # never a silent null in an answer: the report says which arrays and how many
+            check = FINITE.judge(False, float(sum(bad.values())), arrays=bad)
+            object.__setattr__(self, "checks", {**self.checks, FINITE.name: check})
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -273,6 +280,29 @@ class Report:
             lines.append(f"{name}: {mark} ({c.kind}){val}{tol}")
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
+
+
+#: Every array of a report is finite; a report with non-finite entries carries this failed check
+#: (added by :class:`Report` itself), so an answer never holds a silent null.
+FINITE: Final = CheckSpec(
+    name="finite_values",
+    kind="bound",
+    equation="every entry of every array is a finite number; value = number of entries that are "
+    "not (NaN or +-inf, null in JSON)",
+    explanation="Some numbers left floating-point range (a pole on the grid, an overflow, a "
+    "strength or frequency of extreme size): those entries are null and mean nothing.",
+    tolerance=0.0,
+    warning="{value:.0f} array entries are not finite (null in JSON): {arrays}. They mean a pole "
+    "on the grid or numbers beyond floating-point range; move the grid off the pole or use "
+    "parameters of ordinary size",
+)
+
+
+def _count_nonfinite(values: NDArray[Any]) -> int:
+    a = np.asarray(values)
+    if a.dtype.kind not in "fc":
+        return 0
+    return int(a.size - np.count_nonzero(np.isfinite(a)))
 
 
 def checks_of(*items: Check | tuple[str, Check]) -> dict[str, Check]:

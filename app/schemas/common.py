@@ -135,6 +135,11 @@ class CheckModel(BaseModel):
     )
     equation: str = Field(description="The statement tested, with the paper and equation number.")
     explanation: str = Field(description="What a failing verdict means, in plain language.")
+    warning: str | None = Field(
+        default=None,
+        description="For a failed check: why it failed, with the numbers, and what to change "
+        "(also listed in `meta.warnings`); null when it holds.",
+    )
     details: dict[str, Any] = Field(
         default_factory=dict, description="The other numbers behind the verdict."
     )

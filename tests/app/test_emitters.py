@@ -143,7 +143,9 @@ async def test_convergence_table_shrinks_the_trk_and_sum_rule_residuals(client):
     assert trk[-1] < trk[0] / 40  # ~ n^-3
     even = res[::2]  # n = 2, 4, ..., 10
     assert all(a > b for a, b in itertools.pairwise(even))
-    assert rows[-1]["trk_residual"] == pytest.approx(j["diagnostics"]["trk_residual"], rel=1e-12, abs=1e-15)
+    assert rows[-1]["trk_residual"] == pytest.approx(
+        j["diagnostics"]["trk_residual"], rel=1e-12, abs=1e-15
+    )
 
 
 async def test_second_identical_request_is_a_cache_hit(client):

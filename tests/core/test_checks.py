@@ -220,3 +220,20 @@ def test_a_check_never_passes_on_a_non_finite_value() -> None:
     n = SPEC.judge(True, float("nan"), scale=1.0)
     assert n.verdict is False
     assert SPEC.judge(True, 0.0, scale=1.0).verdict is True
+
+
+def test_a_report_with_non_finite_entries_carries_a_failed_finite_check() -> None:
+    w = np.array([0.0, 1.0, 2.0])
+    rep = Report(
+        model="m",
+        version="1",
+        arrays={
+            "frequencies": Series(w, "frequency", "1"),
+            "epsilon": Series(np.array([1.0, np.inf, 2.0 + 1j]), "eps", "1", axis="frequencies"),
+        },
+    )
+    c = rep.checks["finite_values"]
+    assert c.verdict is False and c.value == 1.0 and c.details["arrays"] == {"epsilon": 1}
+    assert c.warning is not None and c.warning in rep.warnings
+    fine = Report(model="m", version="1", arrays={"frequencies": Series(w, "frequency", "1")})
+    assert "finite_values" not in fine.checks
