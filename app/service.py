@@ -37,6 +37,7 @@ from app.formats import OutputFormat, encode
 from app.responses import FastJSONResponse
 from app.settings import Settings
 from core.checks import Report
+from core.figures import figures_for
 
 FormatQuery = Annotated[
     OutputFormat,
@@ -152,7 +153,9 @@ def _json_default(obj: Any) -> Any:
 
 
 def _run_and_pack(compute: Callable[[], Report]) -> bytes:
-    meta, data = compute().payload()
+    report = compute()
+    meta, data = report.payload()
+    meta["figures"] = [f.to_dict() for f in figures_for(report)]
     meta_bytes = orjson.dumps(meta, default=_json_default, option=_ORJSON_OPTS)
     data_bytes = orjson.dumps(data, default=_json_default, option=_ORJSON_OPTS)
     return zlib.compress(meta_bytes + b"\n" + data_bytes, 1)

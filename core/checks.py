@@ -258,12 +258,17 @@ class Report:
         return {**{k: s.unit for k, s in self.arrays.items()}, **self.units}
 
     def payload(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The API's ``(meta part, data)``: ``meta`` holds checks, warnings and units; ``data`` the
-        arrays (numpy kept) and results, in the JSON conventions of the module docstring."""
+        """The API's ``(meta part, data)``: ``meta`` holds checks, warnings, units and what each
+        array is (quantity, unit, axis); ``data`` the arrays (numpy kept) and results, in the JSON
+        conventions of the module docstring."""
         meta = {
             "checks": {k: c.to_dict() for k, c in self.checks.items()},
             "warnings": list(self.warnings),
             "units": self.all_units,
+            "arrays": {
+                k: {"quantity": a.quantity, "unit": a.unit, "axis": a.axis}
+                for k, a in self.arrays.items()
+            },
         }
         data: dict[str, Any] = {k: jsonable(s.values) for k, s in self.arrays.items()}
         data.update({k: jsonable(v) for k, v in self.results.items()})

@@ -145,6 +145,54 @@ class CheckModel(BaseModel):
     )
 
 
+class ArrayInfo(BaseModel):
+    """What one array of the answer is (core.checks.Series)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: str = Field(description="What it is, in words with the symbol.")
+    unit: str = Field(description="Its unit (`1` for dimensionless).")
+    axis: str | None = Field(description="The array it varies along; null for an axis itself.")
+
+
+class FigureAxis(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="The array it reads.")
+    label: str
+    unit: str
+    scale: Literal["linear", "log"] = "linear"
+
+
+class FigureTrace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="The array it reads.")
+    label: str
+    part: Literal["real", "imag", "value"] = Field(
+        default="value", description="Which part of a complex array (Re solid, Im dashed)."
+    )
+
+
+class FigureModel(BaseModel):
+    """One panel of the answer's figure (core.figures.Figure)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["spectrum", "bands", "map", "dispersion", "angular", "sweep"]
+    title: str
+    x: FigureAxis
+    y_label: str
+    y_unit: str
+    y_scale: Literal["linear", "log"] = "linear"
+    traces: list[FigureTrace] = Field(default_factory=list)
+    y: FigureAxis | None = None
+    z: FigureTrace | None = None
+    ticks: list[tuple[float, str]] = Field(
+        default_factory=list, description="Labelled x positions (k-path vertices)."
+    )
+
+
 class ResponseMeta(BaseModel):
     """Provenance and trust information carried by every computation response."""
 
@@ -160,6 +208,15 @@ class ResponseMeta(BaseModel):
     checks: dict[str, CheckModel] = Field(
         default_factory=dict,
         description="Physics checks that apply, one per physical statement, by name.",
+    )
+    arrays: dict[str, ArrayInfo] = Field(
+        default_factory=dict,
+        description="What each top-level array is: quantity, unit and the array it varies along.",
+    )
+    figures: list[FigureModel] = Field(
+        default_factory=list,
+        description="How the answer is drawn (the panels of ?format=png|svg and of the teaching "
+        "page): each names the arrays on its axes.",
     )
 
 

@@ -147,7 +147,7 @@ def test_non_contiguous_arrays_serialise():
     raw = zlib.decompress(_run_and_pack(lambda: rep))
     meta, data = raw.split(b"\n", 1)
     assert data == b'{"a":[0.0,1.0,2.0,3.0],"b":[0.0,2.0]}'
-    assert meta == b'{"checks":{},"warnings":[],"units":{}}'
+    assert meta == b'{"checks":{},"warnings":[],"units":{},"arrays":{},"figures":[]}'
 
 
 async def test_csv_of_an_answer_with_tensor_arrays_keeps_the_1d_columns(client):
