@@ -14,7 +14,8 @@ at the same place, equal to 1e-12 relative. Places may move in only two ways, bo
 
 Text (equations, explanations, warnings) may change; every old unit must still be there. Array
 entries are judged against the largest entry of their array, scalars against themselves (the
-quantities in ROUNDOFF_KEYS against their largest numeric sibling), and the numbers behind a check
+quantities in ROUNDOFF_KEYS against their largest numeric sibling, those in RELATIVE_KEYS to 1e-12
+absolute), and the numbers behind a check
 (residuals, relative deviations) to 1e-12 absolute or relative: round-off of near-cancelling
 quantities differs between CPUs and compiles.
 """
@@ -151,6 +152,10 @@ def _scale(x: Any) -> float:
 #: of a time-reversal-symmetric Haldane model is ~1e-18 beside chi ~ 1).
 ROUNDOFF_KEYS = frozenset({"magnetization"})
 
+#: Relative differences of two near-equal numbers (a k-grid convergence estimate, chi_1 against
+#: chi_2): their round-off is ~1e-16 absolute, so they are judged to 1e-12 absolute.
+RELATIVE_KEYS = frozenset({"relative_change", "relative_difference"})
+
 
 def _sibling_scale(d: dict[str, Any]) -> float:
     """Largest magnitude among the direct numeric entries of an object: a quantity that is
@@ -176,6 +181,7 @@ def compare(old: Any, new: Any, path: str, errors: list[str], scale: float = 0.0
                 continue
             # round-off quantities are judged against their largest numeric sibling
             ks = max(s, _sibling_scale(old)) if k in ROUNDOFF_KEYS else s
+            ks = max(ks, 1.0) if k in RELATIVE_KEYS else ks
             compare(v, new[k], f"{path}/{k}", errors, ks)
     elif isinstance(old, list):
         if not isinstance(new, list) or len(new) != len(old):
