@@ -36,10 +36,12 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import constants as sc
 
 from core.checks import Check, CheckSpec, Report, Series, checks_of
-from core.crystal import bloch, geometry, susceptibility
+from core.crystal import bloch, edges, geometry, susceptibility
 from core.crystal.bloch import MAX_K_POINTS
+from core.crystal.edges import BandEdges, refine_band_edges
 from core.crystal.model import MODEL_NAME, MODEL_VERSION, TightBindingModel
 from core.crystal.susceptibility import GAP_TOL, GapInfo
+from core.errors import NotAnInsulator
 
 FloatArray = NDArray[np.float64]
 
@@ -76,15 +78,39 @@ BAND_GAP: Final = CheckSpec(
 GAP: Final = CheckSpec(
     name="gap",
     kind="indicative",
-    equation="E_c,min - E_v,max > tolerance on the k-grid, E_v/E_c the highest occupied / lowest "
-    "empty band at the filling (an insulator; Duff & Sipe 2025, sec. VIII)",
-    explanation="The gap is the minimum over grid points only: between points the true gap can be "
-    "smaller, so a pass is indicative. A failure means the occupied and empty bands overlap in "
-    "energy on the grid: the model is not an insulator at this filling, and quantities defined "
-    "for insulators (mid-gap mu, the susceptibility) do not apply.",
+    equation="E_c,min - E_v,max > tolerance, E_v/E_c the highest occupied / lowest empty band at "
+    "the filling, each refined between grid points by a local minimisation in k from the best "
+    "grid points (and, for the Haldane model, evaluated at K and K'); an insulator (Duff & Sipe "
+    "2025, sec. VIII)",
+    explanation="value: the indirect gap on the grid points; details: the refined indirect gap "
+    "(gap_refined), the refined smallest direct gap and where it is, and for the Haldane model "
+    "the exact direct gaps at K and K' (direct_gap_at). The refined values are still upper "
+    "bounds of the true gaps (a local search can miss a minimum), so a pass is indicative. A "
+    "failure means the occupied and empty bands overlap in energy: not an insulator at this "
+    "filling, and quantities defined for insulators do not apply.",
     tolerance=GAP_TOL,
-    warning="the occupied and empty bands overlap in energy on the grid (indirect gap "
-    "{value:.3g}, smallest direct gap {direct_gap_min:.3g}): not an insulator at this filling",
+    warning="the occupied and empty bands overlap in energy (indirect gap {gap_refined:.3g} "
+    "refined, {value:.3g} on the grid; smallest direct gap {direct_gap_refined:.3g}): not an "
+    "insulator at filling {n_occ}",
+)
+
+CHERN_RESOLUTION: Final = CheckSpec(
+    name="chern_resolution",
+    kind="indicative",
+    equation="Delta0 >= C lambda dk^2, C = 1: Delta0 the refined smallest direct gap at the "
+    "filling, lambda the largest |eigenvalue| of w_cc - w_vv (band-diagonal Hessians, Duff & Sipe "
+    "2025, eq 103) there, dk = max_i |b_i|/n_i the step of the FHS grid (core.crystal.edges)",
+    explanation="The lattice (FHS) Chern number reads the sign of the Dirac mass at the plaquette "
+    "corners, a grid step from the band edge, where the mass has changed by about lambda dk^2/2; "
+    "when the gap is smaller than that the integer can be off by one (Haldane model: every wrong "
+    "integer found had Delta0 < 0.2 lambda dk^2). A pass is indicative: it rests on the refined "
+    "gap and on this local model of the band edge.",
+    tolerance=edges.FHS_RESOLUTION_C,
+    warning="the smallest direct gap {value:.3g} (near k = {k_direct}) is below what the "
+    "{grid} grid resolves for a Chern number ({resolution:.3g} = lambda dk^2, lambda = "
+    "{mass_curvature:.3g}, dk = {grid_step:.3g}; on-grid smallest gap {grid_direct_gap:.3g}): "
+    "the Chern number {chern} may be off by one; use a grid of at least {grid_needed} points "
+    "per direction",
 )
 
 CHERN_INTEGER: Final = CheckSpec(
@@ -114,7 +140,11 @@ CURVATURE_INTEGRAL: Final = CheckSpec(
     "are not quantitative. The FHS Chern number is unaffected.",
     tolerance=CURVATURE_INTEGRAL_TOL,
     warning="the grid integral of the Berry curvature of the occupied bands is {value:.4g}, not "
-    "the Chern number {chern}: the {grid} grid does not resolve the curvature (refine it)",
+    "the Chern number {chern}: the curvature peaks within q0 = Delta0/(2v) = {half_width:.3g} of "
+    "the band edge near k = {k_direct} (smallest direct gap Delta0 = {direct_gap:.3g}, "
+    "velocity v = {velocity:.3g}), while the {grid} grid step is {grid_step:.3g}{on_grid}; the "
+    "integral needs about 3 steps per q0, a grid of at least {grid_needed} points per direction "
+    "(the FHS Chern number does not need it)",
 )
 
 GRID_CONVERGENCE: Final = CheckSpec(
@@ -127,7 +157,10 @@ GRID_CONVERGENCE: Final = CheckSpec(
     "edges), so its digits beyond the relative change are not converged.",
     tolerance=GRID_CONVERGENCE_RTOL,
     warning="chi_2 changes by {value:.2g} (relative) between the {grid_half} and {grid} grids: "
-    "use a finer grid",
+    "the integrand peaks within q0 = Delta0/(2v) = {half_width:.3g} of the band edge (smallest "
+    "direct gap Delta0 = {direct_gap:.3g}), {steps_per_width:.2g} steps of the {grid} grid; "
+    "chi_2 is converged to about its relative change only, use a finer grid (the error falls "
+    "roughly as the inverse square of the grid size near a transition)",
 )
 
 CHI1_EQUALS_CHI2: Final = CheckSpec(
@@ -177,11 +210,81 @@ def band_gap_check(energies: FloatArray) -> Check:
     return BAND_GAP.value_only(indirect, direct_gap_min=direct, n_occ=n)
 
 
-def gap_check(info: GapInfo) -> Check:
-    """The :data:`GAP` check of a grid scan: ``value`` the indirect gap [energy unit]."""
+def gap_check(info: GapInfo, band_edges: BandEdges | None = None) -> Check:
+    """The :data:`GAP` check of a grid scan: ``value`` the indirect gap on the grid [energy unit].
+
+    With ``band_edges`` (the refinement of :func:`core.crystal.edges.refine_band_edges`) the
+    verdict is on the refined indirect gap and the refined numbers are in the details.
+    """
+    refined = band_edges.details() if band_edges is not None else {"gap_refined": info.gap}
+    gap = band_edges.indirect_gap if band_edges is not None else info.gap
+    refined.setdefault("direct_gap_refined", info.direct_gap_min)
     return GAP.judge(
-        info.gap > GAP_TOL, info.gap, direct_gap_min=info.direct_gap_min, n_occ=info.n_occ
+        gap > GAP_TOL,
+        info.gap,
+        direct_gap_min=info.direct_gap_min,
+        n_occ=info.n_occ,
+        **refined,
     )
+
+
+def require_insulator(band_edges: BandEdges, what: str) -> None:
+    """Raise :class:`NotAnInsulator` (422) when the refined indirect gap is <= :data:`GAP_TOL`.
+
+    One rule for ``/berry`` and ``/orbital-susceptibility``: a filling whose occupied and empty
+    bands overlap in energy (a metal) gets no insulator quantity, with the filling and the gap.
+    """
+    gap = band_edges.indirect_gap
+    if gap <= GAP_TOL:
+        raise NotAnInsulator(
+            f"{what} is defined for insulators only: at filling {band_edges.n_occ} (occupied "
+            f"bands) the indirect gap is {gap:.3g} (valence maximum {band_edges.valence_max:.6g}, "
+            f"conduction minimum {band_edges.conduction_min:.6g}, refined between grid points; "
+            f"smallest direct gap {band_edges.direct_gap:.3g}): a metal at this filling",
+            gap=float(gap),
+            # bands that touch: the model's parameters; bands that overlap in energy: the filling
+            field=("model",) if band_edges.direct_gap <= GAP_TOL else ("filling",),
+            fix="move away from the gap closing (e.g. |t2 sin phi| = M/(3 sqrt 3) in Haldane)"
+            if band_edges.direct_gap <= GAP_TOL
+            else "choose a filling (or parameters) with a gap: the occupied bands must lie below "
+            "the empty ones at every k",
+        )
+
+
+def chern_resolution_check(band_edges: BandEdges, chern: int, grid: Sequence[int]) -> Check:
+    """The :data:`CHERN_RESOLUTION` check of the FHS grid ``grid`` (value: refined direct gap)."""
+    return CHERN_RESOLUTION.judge(
+        band_edges.fhs_resolved,
+        band_edges.direct_gap,
+        resolution=band_edges.fhs_resolution,
+        mass_curvature=band_edges.mass_curvature,
+        grid_step=band_edges.grid_step,
+        grid=list(grid),
+        grid_direct_gap=band_edges.grid_direct_gap,
+        grid_needed=band_edges.fhs_grid_needed,
+        k_direct=[round(float(x), 6) for x in band_edges.k_direct],
+        chern=chern,
+    )
+
+
+def _edge_details(band_edges: BandEdges, grid_step: float | None = None) -> dict[str, Any]:
+    dk = band_edges.grid_step if grid_step is None else grid_step
+    on_grid = abs(band_edges.grid_direct_gap - band_edges.direct_gap) <= 1e-9 * max(
+        band_edges.direct_gap, 1e-300
+    )
+    return {
+        "half_width": band_edges.half_width,
+        "direct_gap": band_edges.direct_gap,
+        "velocity": band_edges.velocity,
+        "grid_step": dk,
+        "steps_per_width": band_edges.half_width / dk,
+        "k_direct": [round(float(x), 6) for x in band_edges.k_direct],
+        "band_edge_on_grid": bool(on_grid),
+        "on_grid": " and the band edge is a grid point (its peak value is sampled)"
+        if on_grid
+        else "",
+        "grid_needed": band_edges.curvature_grid_needed,
+    }
 
 
 def chern_integer_check(raw: float, max_plaquette_flux: float | None = None) -> Check:
@@ -197,30 +300,43 @@ def chern_integer_check(raw: float, max_plaquette_flux: float | None = None) -> 
     return CHERN_INTEGER.judge(bool(dev < CHERN_INTEGER_TOL), dev, **details)
 
 
-def curvature_integral_check(integral: float, chern: int, grid: Sequence[int]) -> Check:
-    """The :data:`CURVATURE_INTEGRAL` check: ``integral`` of the occupied bands against ``chern``."""
+def curvature_integral_check(
+    integral: float, chern: int, grid: Sequence[int], band_edges: BandEdges
+) -> Check:
+    """The :data:`CURVATURE_INTEGRAL` check: ``integral`` of the occupied bands against ``chern``;
+    ``band_edges`` (refined on the same grid) give the curvature half-width for the reason."""
     return CURVATURE_INTEGRAL.judge(
         bool(abs(integral - chern) < CURVATURE_INTEGRAL_TOL),
         integral,
         chern=chern,
         difference=integral - chern,
         grid=list(grid),
+        **_edge_details(band_edges),
         note="grid integral of the Kubo curvature; converges to the FHS integer as the grid "
         "resolves the curvature",
     )
 
 
 def grid_convergence_check(
-    chi: float, chi_half: float, grid: Sequence[int], grid_half: Sequence[int]
+    chi: float,
+    chi_half: float,
+    grid: Sequence[int],
+    grid_half: Sequence[int],
+    band_edges: BandEdges,
 ) -> Check:
-    """The :data:`GRID_CONVERGENCE` check of chi_2 on a grid and its half grid."""
+    """The :data:`GRID_CONVERGENCE` check of chi_2 on a grid and its half grid (``band_edges``
+    of the grid give the band-edge width for the reason)."""
     rel = abs(chi - chi_half) / max(abs(chi), 1e-300)
+    ed = _edge_details(band_edges)
+    ed.pop("grid_needed")
+    ed.pop("on_grid")
     return GRID_CONVERGENCE.judge(
         bool(rel < GRID_CONVERGENCE_RTOL),
         rel,
         relative_change=rel,
         grid=list(grid),
         grid_half=list(grid_half),
+        **ed,
     )
 
 
@@ -376,6 +492,10 @@ def berry_report(
         When the direct gap at the filling closes on the grid (FHS is undefined).
     """
     ns = tuple(grid)
+    bloch.check_k_points(int(np.prod(ns)), max_k_points)
+    band_edges = refine_band_edges(model, ns, filling, shift)
+    require_insulator(band_edges, "the Chern number")
+    fhs_edges = band_edges if shift == 0.0 else refine_band_edges(model, ns, filling, 0.0)
     ch = geometry.chern_fhs(model, (ns[0], ns[1]), filling=filling, max_k_points=max_k_points)
     info = susceptibility.scan_gap(model, ns, filling, shift)
     results: dict[str, Any] = {
@@ -392,8 +512,9 @@ def berry_report(
         "direct_gap_min": info.direct_gap_min,
     }
     checks: list[Check] = [
-        gap_check(info),
+        gap_check(info, band_edges),
         chern_integer_check(ch.occupied_raw, float(np.abs(ch.curvature_sum).max())),
+        chern_resolution_check(fhs_edges, ch.occupied, ns[:2]),
     ]
     arrays: dict[str, Series] = {}
     l2 = f"{length_unit}^2"
@@ -414,7 +535,7 @@ def berry_report(
         )
         results["curvature_integral"] = maps.curvature_chern
         integral = float(maps.curvature_chern[: info.n_occ].sum())
-        checks.append(curvature_integral_check(integral, ch.occupied, ns[:2]))
+        checks.append(curvature_integral_check(integral, ch.occupied, ns[:2], band_edges))
     return Report(
         model=MODEL_NAME,
         version=MODEL_VERSION,
@@ -476,10 +597,13 @@ def orbital_susceptibility_report(
     """
     ns = tuple(grid)
     notes: list[str] = []
+    bloch.check_k_points(int(np.prod(ns)), max_k_points)
+    band_edges = refine_band_edges(model, ns, filling, shift)
+    require_insulator(band_edges, "the orbital susceptibility")
     r2 = susceptibility.chi_2(model, ns, filling=filling, shift=shift, max_k_points=max_k_points)
     half = half_grid(ns)
     r2h = susceptibility.chi_2(model, half, filling=filling, shift=shift)
-    conv = grid_convergence_check(r2.chi, r2h.chi, ns, half)
+    conv = grid_convergence_check(r2.chi, r2h.chi, ns, half, band_edges)
     rel = conv.details["relative_change"]
     chern = None
     if model.dim == 2:
@@ -495,7 +619,7 @@ def orbital_susceptibility_report(
         "grid": list(ns),
         "convergence": {"grid_half": list(half), "chi_2_half": r2h.chi, "relative_change": rel},
     }
-    checks: list[Check] = [gap_check(r2.gap), conv]
+    checks: list[Check] = [gap_check(r2.gap, band_edges), conv]
     if include_chi1 and model.dim == 2:
         if int(np.prod(ns)) > max_chi1_k_points:
             notes.append(CHI1_SKIPPED_NOTE.format(limit=max_chi1_k_points))

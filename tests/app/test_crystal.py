@@ -298,3 +298,45 @@ async def test_reduced_frame_path_lands_on_the_dirac_points(client):
         assert r.status_code == 200, r.text
         e = np.asarray(r.json()["energies"])
         assert e[-1, 1] - e[-1, 0] == pytest.approx(gap, abs=1e-12), name
+
+
+async def test_a_metallic_filling_gets_the_same_422_on_berry_and_susceptibility(client):
+    # phi = 0, t2 = 0.6, M = 1: the valence band at Gamma (3.6 - sqrt10) lies above the conduction
+    # band at K (-0.8): indirect gap -1.238 at filling 1 while the direct gap stays >= 2 M
+    model = {"kind": "haldane", "t": 1.0, "t2": 0.6, "phi": 0.0, "M": 1.0, "a": 1.0}
+    exact = -0.8 - (3.6 - math.sqrt(10.0))
+    problems = []
+    for ep in ("/v1/crystal/berry", "/v1/crystal/orbital-susceptibility"):
+        r = await client.post(ep, json={"model": model, "grid": {"n": [24, 24]}})
+        p = assert_problem(r, 422, "/filling")
+        assert p["type"].endswith("not-an-insulator") and "filling 1" in p["detail"]
+        assert p["gap"] == pytest.approx(exact, abs=1e-6)
+        problems.append(p["type"])
+    assert problems[0] == problems[1]
+
+
+async def test_chern_number_just_above_the_transition_carries_the_unresolved_gap_warning(client):
+    M = 0.2
+    body = {"model": haldane(1.001 * M * TC, M), "grid": {"n": [61, 61]}, "include_maps": False}
+    d = (await client.post("/v1/crystal/berry", json=body)).json()
+    c = d["meta"]["checks"]["chern_resolution"]
+    # the acceptance is "C = +1 or a warning that the gap is unresolved": here the lattice integer
+    # is wrong (true gap 4e-4 at K, between the grid points), so the warning must be there
+    assert d["chern_occupied"] != 1
+    assert c["verdict"] is False and c["warning"] in d["meta"]["warnings"]
+    assert c["value"] == pytest.approx(4e-4, rel=1e-6)
+
+
+async def test_every_crystal_preset_passes_its_checks_or_explains_each_failure(client):
+    for p in all_presets().values():
+        if not p.endpoint.startswith("/v1/crystal"):
+            continue
+        # the sweep: its two bodies next to the transition (0.95, 1.05 t_c) are the failing ones
+        bodies = [p.bodies[i] for i in (5, 6)] if p.bodies else [p.body]
+        for body in bodies:
+            d = (await client.post(p.endpoint, json=body)).json()
+            for name, c in d["meta"]["checks"].items():
+                if c["verdict"] is False:
+                    assert c["warning"], (p.name, name)
+                    assert c["warning"] in d["meta"]["warnings"]
+                    assert any(ch.isdigit() for ch in c["warning"]), (p.name, name)

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from core.crystal import reports as rep
+from core.crystal.edges import refine_band_edges
 from core.crystal.model import haldane
 from core.crystal.susceptibility import GapInfo
+from core.errors import NotAnInsulator
 
 TC = 1.0 / (3.0 * math.sqrt(3.0))  # critical t2 sin(phi) / M
 KX, KY = 2 * math.pi / (3 * math.sqrt(3)), 2 * math.pi / 3  # the valley K (a = 1)
@@ -41,16 +43,27 @@ def test_bands_gap_has_no_value_without_half_filling() -> None:
     assert c.value is None and c.verdict is None and "no half filling" in c.explanation
 
 
-def test_gap_check_fails_when_bands_overlap_in_energy_though_the_direct_gap_is_open() -> None:
+def test_a_metallic_filling_is_refused_alike_by_berry_and_susceptibility() -> None:
     # phi = 0, t2 = 0.6: f0 = 2 t2 sum cos(k.b) lifts the valence band at Gamma (E_v = 3.6 - sqrt10)
     # above the conduction band at K (E_c = -1.8 + 1): indirect gap < 0, direct gap >= 2 M
-    r = rep.berry_report(haldane(1.0, 0.6, 0.0, 1.0), (24, 24), include_maps=False)
-    g = r.checks["gap"]
-    assert g.verdict is False and g.value < -1.0 and g.details["direct_gap_min"] >= 2.0 - 1e-9
-    assert g.warning in r.warnings
-    assert r.checks["chern_integer"].verdict is True and r.results["chern_occupied"] == 0
+    m = haldane(1.0, 0.6, 0.0, 1.0)
+    errs = []
+    for run in (
+        lambda: rep.berry_report(m, (24, 24), include_maps=False),
+        lambda: rep.orbital_susceptibility_report(m, (24, 24)),
+    ):
+        with pytest.raises(NotAnInsulator) as ei:
+            run()
+        errs.append(ei.value)
+    exact = -1.8 + 1.0 - (3.6 - math.sqrt(10.0))
+    for e in errs:
+        assert e.gap == pytest.approx(exact, abs=1e-6) and "filling 1" in str(e)
+        assert e.field == ("filling",)
+    assert errs[0].gap == pytest.approx(errs[1].gap, abs=1e-9)  # shifts 0 and 0.5 alike
     ok = rep.gap_check(GapInfo(1, -1.0, 1.0, 2.0))
     assert ok.verdict is True and ok.value == pytest.approx(2.0) and ok.warning is None
+    bad = rep.gap_check(GapInfo(1, 1.0, 0.5, 2.0))
+    assert bad.verdict is False and "not an insulator at filling 1" in bad.warning
 
 
 @pytest.mark.parametrize(("ratio", "chern"), [(0.5, 0), (1.5, 1), (-1.5, -1)])
@@ -77,14 +90,23 @@ def test_curvature_integral_agrees_when_resolved_and_fails_when_the_peak_is_unde
     c = bad.checks["curvature_integral"]
     assert c.verdict is False and abs(c.value - 1.0) > 1.0 and c.details["chern"] == 1
     assert c.warning in bad.warnings and bad.checks["chern_integer"].verdict is True
+    # the reason, with numbers: K is a grid point, q0 = 0.0157 / 3 = 0.0052 < dk = 0.070
+    assert c.details["band_edge_on_grid"] is True and "is a grid point" in c.warning
+    assert c.details["half_width"] == pytest.approx(2 * abs(0.2 - 3 * math.sqrt(3) * 0.04) / 3)
+    assert c.details["grid_needed"] > 60 and str(c.details["grid_needed"]) in c.warning
+    assert bad.checks["chern_resolution"].verdict is True  # the FHS integer is resolved there
 
 
 def test_grid_convergence_holds_for_a_wide_gap_and_fails_when_chi_2_moves() -> None:
     wide = rep.orbital_susceptibility_report(haldane(1.0, 0.1, 0.5 * math.pi, 1.0), (48, 48))
     assert wide.checks["grid_convergence"].verdict is True
     assert wide.checks["chi1_equals_chi2"].verdict is True
-    c = rep.grid_convergence_check(-1.0, -1.1, (24, 24), (12, 12))
+    edges = refine_band_edges(haldane(1.0, 0.1, 0.5 * math.pi, 1.0), (24, 24))
+    c = rep.grid_convergence_check(-1.0, -1.1, (24, 24), (12, 12), edges)
     assert c.verdict is False and c.value == pytest.approx(0.1) and "[12, 12]" in c.warning
+    # the reason names the band-edge width q0 = Delta0 / (2 v), v = 3 t a / 2 (eq 94 at K)
+    assert c.details["half_width"] == pytest.approx(edges.direct_gap / 3.0, rel=1e-6)
+    assert f"{edges.direct_gap / 3.0:.3g}" in c.warning
     r = rep.orbital_susceptibility_report(haldane(1.0, 1.5 * TC, 0.5 * math.pi, 1.0), (24, 24))
     g = r.checks["grid_convergence"]
     assert (
