@@ -39,18 +39,50 @@ e.g. the dipole-octopole resonances of Westerberg & Barnett where Im mu < 0), an
 Left-handed frequencies: v_phase v_group < 0 (Cho sec. 3.4 and conclusion h), reported together
 with Re n < 0 (Veselago's criterion) because the two need not coincide.
 
+Media with gain
+---------------
+Where a medium fails the passivity statement (:mod:`core.passivity`), the two roots +-q of
+k_z / k0 are no longer told apart by Im q >= 0. A layer of finite thickness does not care: its
+characteristic matrix is even in q, so its r and t are unambiguous (the stack uses the decaying
+root there, for which the recursion never overflows). A semi-infinite substrate does care. Two
+conventions (``gain_branch``):
+
+``causal`` (default)
+    J. Skaar, "Fresnel equations and the refractive index of active media", Phys. Rev. E 73,
+    026605 (2006), doi:10.1103/PhysRevE.73.026605: the physical wavevector of an active medium
+    is the analytic continuation of the passive one (causality), not the root with Im q >= 0.
+    Here it is the root continued from the lossless limit (:func:`half_space_wavevector`): for
+    eps = 2 - 0.1i, n = +1.415 - 0.035i, a forward wave that grows along its path; R = 0.030 at
+    normal incidence. Skaar also shows that a half-space of strong gain (eps mu with zeros in the
+    upper half of the complex frequency plane) has no stable response at all; the report cannot
+    see that from real-frequency data, and its note says the half-space answer holds only for a
+    stable medium.
+``decay``
+    Im q >= 0 at every frequency, the thick-slab limit of the Rouard recursion (the limit of
+    V. U. Nazarov and Y.-C. Chang, arXiv:0710.4388). For eps = 2 - 0.1i it is n = -1.415 + 0.035i,
+    a backward wave: R = 33.7, T = -32.7 at normal incidence.
+
+Both are passive-identical (the causal root is the decaying one wherever the medium is passive,
+tested on random passive media). The energy check of a stack (:data:`ENERGY_BALANCE`) names the
+outcome ``details.balance``: ``conserved`` (every medium lossless, R + T = 1 holds),
+``absorbing`` (passive media, A >= 0 and T >= 0 hold), ``gain`` (some medium has gain at some
+frequency: no bound there, the verdict is null, the explanation says so, and the bounds are
+still judged at the passive frequencies), ``inconsistent`` (a bound of the media is broken: the
+coefficients are wrong). ``details.gain_branch`` names the substrate root used.
+
 Reports
 -------
 :func:`stack_report` (``POST /v1/optics/reflectance``) and :func:`dispersion_report`
 (``POST /v1/optics/dispersion``) return :class:`core.checks.Report`; their statements are the
-module-level :class:`~core.checks.CheckSpec` constants below (energy balance, absorptance,
+module-level :class:`~core.checks.CheckSpec` constants below (energy balance,
 passivity via :data:`core.passivity.PASSIVITY`, branch rules, root accuracy, eq 9, stability).
 
 References
 ----------
 N. Westerberg and S. M. Barnett (2025) (:data:`core.references.WESTERBERG_BARNETT`);
 K. Cho (2007) (:data:`core.references.CHO`); M. Born and E. Wolf, *Principles of Optics*, 7th ed.,
-sec. 1.5-1.6 (Fresnel formulae, stratified media).
+sec. 1.5-1.6 (Fresnel formulae, stratified media); J. Skaar, Phys. Rev. E 73, 026605 (2006)
+(active media); V. U. Nazarov and Y.-C. Chang, arXiv:0710.4388 (the thick-film limit).
 """
 
 from __future__ import annotations
@@ -90,6 +122,8 @@ Polarization = Literal["s", "p"]
 POLARIZATIONS: Final[tuple[str, ...]] = get_args(Polarization)
 IndexRule = Literal["decay", "group-velocity"]
 INDEX_RULES: Final[tuple[str, ...]] = get_args(IndexRule)
+GainBranch = Literal["causal", "decay"]
+GAIN_BRANCHES: Final[tuple[str, ...]] = get_args(GainBranch)
 
 #: Bound on the (angles x frequencies) complex temporaries of one stack sweep, in bytes.
 STACK_CHUNK_BYTES: Final = 64 * 2**20
@@ -359,6 +393,63 @@ def normal_wavevector(eps: ArrayLike, mu: ArrayLike, kx2: ArrayLike) -> ComplexA
     return np.where(flip, -q, q)
 
 
+def half_space_wavevector(
+    eps: ArrayLike, mu: ArrayLike, kx2: ArrayLike, branch: GainBranch = "causal"
+) -> ComplexArray:
+    """q = k_z / k0 of the wave transmitted into a semi-infinite medium, on ``branch``.
+
+    Parameters
+    ----------
+    eps, mu : complex, broadcastable
+        The half-space's eps and mu.
+    kx2 : complex, broadcastable
+        (k_x / k0)^2, real and >= 0 (fixed by the transparent ambient).
+    branch : {"causal", "decay"}
+        ``decay``: Im q >= 0 everywhere (:func:`normal_wavevector`). ``causal`` (default):
+        the same where the medium is passive (:func:`core.passivity.passivity_indicator` >= 0);
+        where it has gain, the root continued from the lossless limit (module docstring,
+        "Media with gain").
+
+    Returns
+    -------
+    complex array, the broadcast shape.
+
+    Notes
+    -----
+    J. Skaar, Phys. Rev. E 73, 026605 (2006), doi:10.1103/PhysRevE.73.026605: for an active
+    medium the physical k_z is the analytic continuation of the passive/lossless one (causality),
+    not the root with Im k_z >= 0. With q^2 = eps mu - kx^2 and X = Re q^2, the straight path
+    Re q^2 -> q^2 (switching the gain on) crosses neither 0 nor, for X > 0, the negative real
+    axis, so the continued root is, where X > 0 (a propagating wave in the lossless limit),
+    sign(Re mu) sqrt(q^2) (principal root; energy flow Re(q / mu) > 0 in the limit, as for
+    :func:`normal_wavevector`), a wave that grows along its direction of propagation; where
+    X <= 0 (evanescent in the limit) it is the decaying root. At passive points both rules give
+    the decaying root (tests/core/test_optics.py checks it on random passive media).
+    """
+    q = normal_wavevector(eps, mu, kx2)
+    if branch == "decay":
+        return q
+    if branch not in GAIN_BRANCHES:
+        raise InvalidInput(
+            f"unknown gain branch '{branch}'",
+            field=("gain_branch",),
+            fix=f"use one of {', '.join(GAIN_BRANCHES)}",
+        )
+    e = np.asarray(eps, dtype=np.complex128)
+    m = np.asarray(mu, dtype=np.complex128)
+    q2 = e * m - np.asarray(kx2, dtype=np.complex128)
+    s = np.sign(m.real)
+    s = np.where(s == 0, np.sign(e.real), s)
+    causal = s * np.sqrt(q2)
+    gain = (passivity_indicator(e, m) < 0) & (q2.real > 0) & (s != 0)
+    return np.where(np.broadcast_to(gain, q.shape), causal, q)
+
+
+def half_space_index(eps: ArrayLike, mu: ArrayLike, branch: GainBranch = "causal") -> ComplexArray:
+    """n of a half-space on ``branch`` (:func:`half_space_wavevector` at normal incidence)."""
+    return half_space_wavevector(eps, mu, 0.0, branch)
+
+
 def _check_polarization(polarization: str, field: FieldPath) -> None:
     if polarization not in POLARIZATIONS:
         raise InvalidInput(
@@ -419,6 +510,8 @@ def fresnel(
     mu2: ArrayLike,
     angles: ArrayLike,
     polarization: Polarization,
+    *,
+    gain_branch: GainBranch = "causal",
 ) -> Coefficients:
     """Fresnel coefficients of one interface between two media with eps and mu, any angle.
 
@@ -431,10 +524,13 @@ def fresnel(
     angles : (A,) float
         Angles of incidence in radians, in [0, pi/2).
     polarization : {"s", "p"}
+    gain_branch : {"causal", "decay"}
+        Root of q_2 where medium 2 has gain (:func:`half_space_wavevector`); passive media do
+        not depend on it.
 
     Notes
     -----
-    With q_j = sqrt(eps_j mu_j - n1^2 sin^2 theta) (decaying branch) and the admittance
+    With q_j = sqrt(eps_j mu_j - n1^2 sin^2 theta) (decaying branch; medium 2 on ``gain_branch``) and the admittance
     Y_j = q_j / mu_j (s) or q_j / eps_j (p) (Born & Wolf sec. 1.5.2, generalised to mu != 1):
     r = (Y1 - Y2) / (Y1 + Y2), t_u = 2 Y1 / (Y1 + Y2) for the continuous field u (E_y or H_y),
     R = |r|^2, T = Re(Y2) / Re(Y1) |t_u|^2.
@@ -450,6 +546,7 @@ def fresnel(
         np.zeros(e1.shape),
         angles,
         polarization,
+        gain_branch=gain_branch,
     )
 
 
@@ -461,6 +558,7 @@ def stack_coefficients(
     angles: ArrayLike,
     polarization: Polarization,
     *,
+    gain_branch: GainBranch = "causal",
     field: FieldPath = (),
 ) -> Coefficients:
     """Coherent multilayer: ambient | L layers | substrate, r, t, R, T, A for one polarisation.
@@ -477,6 +575,11 @@ def stack_coefficients(
     angles : (A,) float
         Angles of incidence in the ambient, radians in [0, pi/2).
     polarization : {"s", "p"}
+    gain_branch : {"causal", "decay"}
+        Root of the substrate's q where the substrate has gain (:func:`half_space_wavevector`;
+        module docstring, "Media with gain"). A layer of finite thickness does not depend on the
+        root (its characteristic matrix is even in q_j), so layers always use the decaying one,
+        for which |phi_j| <= 1.
 
     Returns
     -------
@@ -497,6 +600,12 @@ def stack_coefficients(
     angles so that temporaries stay under ``STACK_CHUNK_BYTES``.
     """
     _check_polarization(polarization, (*field, "polarization"))
+    if gain_branch not in GAIN_BRANCHES:
+        raise InvalidInput(
+            f"unknown gain branch '{gain_branch}'",
+            field=(*field, "gain_branch"),
+            fix=f"use one of {', '.join(GAIN_BRANCHES)}",
+        )
     e = np.asarray(eps, dtype=np.complex128)
     m = np.asarray(mu, dtype=np.complex128)
     d = np.asarray(thickness, dtype=np.float64).reshape(-1)
@@ -526,13 +635,13 @@ def stack_coefficients(
     a_chunk = int(max(1, STACK_CHUNK_BYTES // (per_point * f_chunk)))
     kx2_all = _ambient_kx2(e[0], m[0], th, (*field, "ambient"))
     n_in_all = refractive_index(e[0], m[0])
-    n_out_all = refractive_index(e[-1], m[-1])
+    n_out_all = half_space_index(e[-1], m[-1], gain_branch)
     for fs in range(0, nf, f_chunk):
         sl = slice(fs, fs + f_chunk)
         ef, mf, kf = e[:, sl], m[:, sl], k0v[sl]
         for s in range(0, na, a_chunk):
             kx2 = kx2_all[s : s + a_chunk, sl]
-            r, t, R, T = _stack_chunk(ef, mf, d, kf, kx2, polarization)
+            r, t, R, T = _stack_chunk(ef, mf, d, kf, kx2, polarization, gain_branch)
             if polarization == "p":
                 # E amplitude from H_y: E = (mu / n) H per medium (plane-wave relation, c = 1)
                 t = t * (mf[-1] / n_out_all[sl]) / (mf[0] / n_in_all[sl])
@@ -551,10 +660,12 @@ def _stack_chunk(
     k0: FloatArray,
     kx2: ComplexArray,
     polarization: str,
+    gain_branch: GainBranch,
 ) -> tuple[ComplexArray, ComplexArray, FloatArray, FloatArray]:
     """Recursion of :func:`stack_coefficients` on one (angles x frequencies) chunk."""
     n_layers = d.shape[0]
     q = normal_wavevector(e[:, None, :], m[:, None, :], kx2[None, :, :])  # (L+2, a, f)
+    q[-1] = half_space_wavevector(e[-1][None, :], m[-1][None, :], kx2, gain_branch)
     y = q / (m[:, None, :] if polarization == "s" else e[:, None, :])
     gamma = np.zeros(kx2.shape, dtype=np.complex128)
     t_u = np.ones(kx2.shape, dtype=np.complex128)
@@ -602,36 +713,52 @@ def check_stack_size(
 #: Tolerance of the energy balance and of the absorptance sign (rounding of the recursion).
 ENERGY_TOL: Final = 1e-10
 
-#: Energy balance of a stack of lossless media (every eps, mu real).
-ENERGY_CONSERVATION: Final = CheckSpec(
+#: Outcomes of the energy balance of a stack (``details.balance`` of :data:`ENERGY_BALANCE`).
+Balance = Literal["conserved", "absorbing", "gain", "inconsistent"]
+BALANCES: Final[tuple[str, ...]] = get_args(Balance)
+
+#: The energy balance of a stack, judged against what its media allow at each grid frequency.
+ENERGY_BALANCE: Final = CheckSpec(
     name="energy",
     kind="bound",
-    equation="lossless media: R + T = 1 (Poynting's theorem for real eps, mu; Born & Wolf "
-    "sec. 1.5.3); value = max |R + T - 1|",
-    explanation="R + T differs from 1 for a stack without loss: the coefficients are numerically "
-    "wrong (a layer on a guided or surface mode, or a singular interface).",
+    equation="Poynting's theorem (Born & Wolf sec. 1.5.3) at each (angle, frequency): every medium "
+    "lossless (eps, mu real) -> R + T = 1; every medium passive -> A = 1 - R - T >= 0 and T >= 0; "
+    "some medium with gain (the passive check fails there) -> no bound, A < 0 (and R > 1, T < 0) "
+    "is the power the gain adds. details.balance: conserved | absorbing | gain | inconsistent; "
+    "value = max |R + T - 1| when every medium is lossless, else min A",
+    explanation="The balance breaks a bound that the media impose (R + T != 1 without loss, A < 0 "
+    "or T < 0 with passive media only): the coefficients are numerically wrong (a layer on a "
+    "guided or surface mode, or a singular interface).",
     tolerance=ENERGY_TOL,
-    warning="R + T - 1 = {value:.3g} for a lossless stack ({polarization}): the coefficients "
-    "are not accurate at some angle and frequency.",
+    warning="the energy balance ({polarization}) is inconsistent with the media: "
+    "{violation}; the coefficients are not accurate at some angle and frequency.",
 )
 
-#: Absorptance sign of a stack with loss: A = 1 - R - T >= 0 for passive layers.
-ABSORPTANCE: Final = CheckSpec(
-    name="energy",
-    kind="bound",
-    equation="lossy media: absorptance A = 1 - R - T >= 0 (Poynting's theorem, Born & Wolf "
-    "sec. 1.5.3); value = min A",
-    explanation="A negative absorptance means the stack returns more power than it receives: a "
-    "layer has gain (see the passive check), so it is not a passive medium.",
-    tolerance=ENERGY_TOL,
-    warning="absorptance A = 1 - R - T reaches {value:.3g} < 0 ({polarization}): the stack "
-    "amplifies light, so some layer has gain.",
+#: Explanation of :data:`ENERGY_BALANCE` for a stack with gain (no bound applies there).
+GAIN_BALANCE: Final = (
+    "the stack contains media with gain ({media}; see the passive check), so no energy bound "
+    "applies at {n_gain} of {n_points} (angle, frequency) points: the balance shows gain "
+    "(min A = {min_a:.4g}, max R = {max_r:.4g}, min T = {min_t:.4g}), which is expected and not an "
+    "error. {checked}Substrate root where it has gain: {branch} branch."
 )
+
+#: Note of a stack with gain in the substrate: which root of k_z the answer uses.
+GAIN_BRANCH_NOTE: Final = {
+    "causal": "the substrate ({media}) has gain: its transmitted wave is taken on the causal "
+    "branch (the root continued from the lossless limit, Skaar, Phys. Rev. E 73, 026605 (2006)), a "
+    "wave that grows along its direction of propagation; the half-space answer of an amplifying "
+    "medium is defined only while that medium is stable (Skaar), a finite slab is unambiguous; "
+    "gain_branch='decay' gives the root with Im k_z >= 0",
+    "decay": "the substrate ({media}) has gain and gain_branch='decay' takes its transmitted wave "
+    "with Im k_z >= 0: that wave runs backward (energy flux toward the interface), which is why "
+    "R > 1 and T < 0 can appear; the causal branch (Skaar, Phys. Rev. E 73, 026605 (2006)) is the "
+    "default",
+}
 
 #: Note of a stack with a left-handed medium (no verdict: a property of the media).
 LEFT_HANDED_NOTE: Final = (
-    "Re n < 0 (left-handed) somewhere in: {media}; the decaying branch Im n > 0 is used for "
-    "every medium"
+    "Re n < 0 (left-handed) somewhere in: {media} (index on the causal branch: Im n > 0 where the "
+    "medium is passive)"
 )
 
 #: Where the wave is left-handed (Cho's criterion); numbers only.
@@ -686,6 +813,78 @@ def _path(field_path: FieldPath) -> str:
     return "/".join(str(x) for x in field_path)
 
 
+def _energy_check(
+    c: Coefficients,
+    pol: str,
+    gain_branch: GainBranch,
+    lossless: bool,
+    lossless_f: BoolArray,
+    lossy_f: BoolArray,
+    gain_f: BoolArray,
+    gain_media: Sequence[str],
+) -> tuple[Check, str | None]:
+    """:data:`ENERGY_BALANCE` of one polarisation; masks are (A, N): where every medium is
+    lossless, where all are passive with some loss, where some medium has gain. Returns the check
+    and, for a stack with gain, the note that says so."""
+    balance = c.R + c.T - 1.0
+    dev = float(np.max(np.abs(balance)))
+    a_min = float(c.A.min())
+    dev_lossless = float(np.max(np.abs(balance[lossless_f]))) if lossless_f.any() else 0.0
+    a_passive = float(c.A[lossy_f].min()) if lossy_f.any() else 0.0
+    t_passive = float(c.T[~gain_f].min()) if (~gain_f).any() else 0.0
+    violations = []
+    if dev_lossless > ENERGY_TOL:
+        violations.append(f"R + T - 1 = {dev_lossless:.3g} where every medium is lossless")
+    if a_passive < -ENERGY_TOL:
+        violations.append(f"A = 1 - R - T reaches {a_passive:.3g} < 0 with passive media only")
+    if t_passive < -ENERGY_TOL:
+        violations.append(f"T reaches {t_passive:.3g} < 0 with passive media only")
+    n_gain = int(np.count_nonzero(gain_f))
+    outcome: Balance
+    if violations:
+        outcome = "inconsistent"
+    elif n_gain:
+        outcome = "gain"
+    elif lossless:
+        outcome = "conserved"
+    else:
+        outcome = "absorbing"
+    details: dict[str, Any] = {
+        "balance": outcome,
+        "lossless": lossless,
+        "max_abs_R_plus_T_minus_1": dev,
+        "min_absorptance": a_min,
+        "max_reflectance": float(c.R.max()),
+        "min_transmittance": float(c.T.min()),
+        "gain_points": n_gain,
+        "gain_branch": gain_branch,
+        "polarization": pol,
+    }
+    value = dev if lossless else a_min
+    if outcome == "inconsistent":
+        return ENERGY_BALANCE.judge(False, value, violation="; ".join(violations), **details), None
+    if outcome == "gain":
+        n_other = int(gain_f.size - n_gain)
+        checked = (
+            f"The bounds of the passive frequencies hold at the other {n_other} points. "
+            if n_other
+            else ""
+        )
+        text = GAIN_BALANCE.format(
+            media=", ".join(gain_media),
+            n_gain=n_gain,
+            n_points=gain_f.size,
+            min_a=a_min,
+            max_r=float(c.R.max()),
+            min_t=float(c.T.min()),
+            checked=checked,
+            branch=gain_branch,
+        )
+        chk = ENERGY_BALANCE.judge(None, value, explanation=text, **details)
+        return chk, f"energy_{pol}: {text}"
+    return ENERGY_BALANCE.judge(True, value, **details), None
+
+
 def stack_report(
     media: Sequence[Medium],
     thickness: ArrayLike,
@@ -699,6 +898,7 @@ def stack_report(
     length_unit: str = "model",
     fields: Sequence[FieldPath] | None = None,
     to_output: Callable[[FloatArray], FloatArray] | None = None,
+    gain_branch: GainBranch = "causal",
 ) -> StackReport:
     """Reflectance, transmittance and absorptance of ambient | layers | substrate, with its checks.
 
@@ -724,15 +924,19 @@ def stack_report(
         Path of each medium in the request (errors and notes name it); default ``("medium", j)``.
     to_output
         Map from the unit of ``w`` to ``grid_unit`` (passivity intervals are reported in it).
+    gain_branch : {"causal", "decay"}
+        Root of the substrate's k_z where the substrate has gain (:func:`half_space_wavevector`);
+        named in the checks' ``details.gain_branch`` and in a note.
 
     Returns
     -------
     StackReport
         Arrays ``frequencies``, ``angles`` then ``R_x``, ``T_x``, ``A_x``, ``r_x``, ``t_x`` per
         polarisation, each of length A N (angle-major). Checks ``energy_x`` per polarisation
-        (:data:`ENERGY_CONSERVATION` for lossless media, :data:`ABSORPTANCE` otherwise) and
-        ``passive`` (:data:`core.passivity.PASSIVITY` of every medium at every grid frequency);
-        a note names the left-handed media.
+        (:data:`ENERGY_BALANCE`, outcome in ``details.balance``) and ``passive``
+        (:data:`core.passivity.PASSIVITY` of every medium at every grid frequency; the media with
+        gain in ``details.media`` and their intervals in ``details.per_medium``); notes name the
+        gain branch of an amplifying substrate and the left-handed media.
 
     Raises
     ------
@@ -757,9 +961,17 @@ def stack_report(
         "angles": Series(np.repeat(deg, n_f), "angle of incidence", "deg", "frequencies"),
     }
     checks: list[tuple[str, Check]] = []
+    notes: list[str] = []
+    indicator = passivity_indicator(eps, mu)  # (L + 2, N)
+    gain_rows = [bool(np.any(row < 0)) for row in indicator]
+    gain_media = [_path(fp) for fp, g in zip(paths, gain_rows, strict=True) if g]
     lossless = bool(np.all(eps.imag == 0) and np.all(mu.imag == 0))
+    # what the media allow at each frequency: no loss anywhere, passive, or some gain
+    gain_f = np.broadcast_to(np.any(indicator < 0, axis=0), (n_ang, n_f))
+    lossless_f = np.broadcast_to(np.all((eps.imag == 0) & (mu.imag == 0), axis=0), (n_ang, n_f))
+    lossy_f = ~gain_f & ~lossless_f
     for pol in polarizations:
-        c = stack_coefficients(eps, mu, d, k0, th, pol)
+        c = stack_coefficients(eps, mu, d, k0, th, pol, gain_branch=gain_branch)
         if not (np.all(np.isfinite(c.r)) and np.all(np.isfinite(c.t))):
             raise InvalidInput(
                 "the stack is singular at some angle and frequency (a lossless layer sits exactly "
@@ -781,32 +993,47 @@ def stack_report(
         arrays[f"t_{pol}"] = Series(
             c.t.reshape(-1), f"transmission amplitude t (E field), {label}", "1", "frequencies"
         )
-        dev = float(np.max(np.abs(c.R + c.T - 1.0)))
-        a_min = float(c.A.min())
-        details: dict[str, Any] = {
-            "lossless": lossless,
-            "max_abs_R_plus_T_minus_1": dev,
-            "min_absorptance": a_min,
-            "polarization": pol,
-        }
-        if lossless:
-            chk = ENERGY_CONSERVATION.judge(dev <= ENERGY_TOL, dev, **details)
-        else:
-            chk = ABSORPTANCE.judge(a_min >= -ENERGY_TOL, a_min, **details)
+        chk, note = _energy_check(
+            c, pol, gain_branch, lossless, lossless_f, lossy_f, gain_f, gain_media
+        )
+        if note:
+            notes.append(note)
         checks.append((f"energy_{pol}", chk))
+    where = f"; gain in: {', '.join(gain_media)}" if gain_media else ""
     passive = passivity_check(
         wv,
         eps=eps,
         mu=mu,
         to_output=to_output,
-        scope="every medium of the stack, sampled on the frequency grid",
+        scope=f"every medium of the stack, sampled on the frequency grid{where}",
     )
-    indicator = passivity_indicator(eps, mu)
-    gain = [_path(fp) for fp, row in zip(paths, indicator, strict=True) if np.any(row < 0)]
-    checks.append(("passive", replace(passive, details={**passive.details, "media": gain})))
-    n_all = refractive_index(eps, mu)
+    per_medium = {
+        _path(fp): passivity_check(wv, eps=eps[j], mu=mu[j], to_output=to_output).details[
+            "non_passive_intervals"
+        ]
+        for j, fp in enumerate(paths)
+        if gain_rows[j]
+    }
+    checks.append(
+        (
+            "passive",
+            replace(
+                passive,
+                details={
+                    **passive.details,
+                    "media": gain_media,
+                    "per_medium": per_medium,
+                    "gain_branch": gain_branch,
+                },
+            ),
+        )
+    )
+    if gain_rows[-1]:
+        notes.append(GAIN_BRANCH_NOTE[gain_branch].format(media=_path(paths[-1])))
+    n_all = half_space_index(eps, mu, "causal")
     lh = [_path(fp) for fp, row in zip(paths, n_all, strict=True) if np.any(row.real < 0)]
-    notes = (LEFT_HANDED_NOTE.format(media=", ".join(lh)),) if lh else ()
+    if lh:
+        notes.append(LEFT_HANDED_NOTE.format(media=", ".join(lh)))
     units = {
         "frequencies": grid_unit,
         "angles": "deg",
@@ -818,7 +1045,7 @@ def stack_report(
         version=MODEL_VERSION,
         arrays=arrays,
         checks=checks_of(*checks),
-        notes=notes,
+        notes=tuple(notes),
         units=units,
         shape={"angles": n_ang, "frequencies": n_f, "order": "angle-major"},
     )

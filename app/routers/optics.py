@@ -78,6 +78,7 @@ def reflectance_report(body: ReflectanceRequest, settings: Settings) -> opt.Stac
         length_unit=body.length_unit,
         fields=fields,
         to_output=lambda x: from_angular(x, grid.unit),
+        gain_branch=body.gain_branch,
     )
 
 
@@ -96,7 +97,8 @@ async def reflectance(
     Media: `oscillator` (Westerberg & Barnett eq 21), `constant`, `tabulated` (eps, mu or n, k),
     `magnetic-resonance` (Cho eqs 44-47, chi_m or chi_B). Method: transfer matrices in their stable
     recursive form, with admittances q/mu (s) and q/eps (p), q = sqrt(eps mu - n0^2 sin^2 theta) on
-    the decaying branch; T is the Poynting flux into the substrate. r_s is the E_y ratio, r_p the
+    the decaying branch (in a substrate with gain, on `gain_branch`: `causal` by default, Skaar
+    2006); T is the Poynting flux into the substrate. r_s is the E_y ratio, r_p the
     H_y ratio (r_p = -r_s at normal incidence), t the E-field ratio. Lengths: m, um, nm with
     physical frequency units; `model` lengths are c / w_unit. Arrays are in long format (one entry
     per angle and frequency, angle-major), so `?format=csv` gives one row per pair.

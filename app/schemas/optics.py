@@ -201,6 +201,13 @@ class ReflectanceRequest(StrictModel):
         default="both", description="`s` (TE), `p` (TM) or `both`."
     )
     frequencies: FrequencyGrid = Field(description="Where to evaluate (grid per DESIGN.md).")
+    gain_branch: Literal["causal", "decay"] = Field(
+        default="causal",
+        description="Root of k_z in a substrate with gain (Im(eps mu) < 0; no effect on passive "
+        "media or on finite layers): `causal` (default), continued from the lossless limit (Skaar, "
+        "Phys. Rev. E 73, 026605 (2006)), a wave that grows along its path; `decay`, Im k_z >= 0. "
+        "The answer names it in meta.checks.energy_*.details.gain_branch.",
+    )
 
     @field_validator("angles")
     @classmethod

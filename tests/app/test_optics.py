@@ -101,9 +101,49 @@ async def test_oscillator_substrate_agrees_with_the_oscillator_endpoint(client):
         "polarization": "s",
         "frequencies": pre["frequencies"],
     }
-    r = await client.post(REFL, json=body)
+    # the oscillator endpoint takes n with Im n >= 0 everywhere: the `decay` gain branch
+    r = await client.post(REFL, json={**body, "gain_branch": "decay"})
     assert r.status_code == 200, r.text
     np.testing.assert_allclose(r.json()["R_s"], ref, rtol=1e-10)
+    # the default causal branch differs only where the medium has gain (Im mu < 0 bands of
+    # the dipole-octopole term), which the passive check lists
+    c = (await client.post(REFL, json=body)).json()
+    w = np.asarray(c["frequencies"])
+    ivs = c["meta"]["checks"]["passive"]["details"]["per_medium"]["substrate"]
+    assert c["meta"]["checks"]["passive"]["verdict"] is False and ivs
+    gain = np.zeros(w.size, dtype=bool)
+    for iv in ivs:
+        gain |= (w >= iv["start"]) & (w <= iv["stop"])
+    np.testing.assert_allclose(np.asarray(c["R_s"])[~gain], np.asarray(ref)[~gain], rtol=1e-10)
+    assert c["meta"]["checks"]["energy_s"]["details"]["gain_branch"] == "causal"
+
+
+@pytest.mark.parametrize("deg", [0.0, 45.0])
+async def test_gain_half_space_reports_gain_and_its_branch_through_the_api(client, deg):
+    body = {
+        "substrate": {"kind": "constant", "eps": {"real": 2.0, "imag": -0.1}},
+        "angles": [deg],
+        "frequencies": {"values": [1.0], "unit": "model"},
+    }
+    causal = (await client.post(REFL, json=body)).json()
+    decay = (await client.post(REFL, json={**body, "gain_branch": "decay"})).json()
+    q = np.sqrt(2.0 - 0.1j - np.sin(np.radians(deg)) ** 2)  # causal root: Re q > 0, Im q < 0
+    c0 = np.cos(np.radians(deg))
+    for d, root in ((causal, q), (decay, -q)):
+        np.testing.assert_allclose(d["R_s"][0], abs((c0 - root) / (c0 + root)) ** 2, rtol=1e-12)
+        checks = d["meta"]["checks"]
+        assert checks["passive"]["verdict"] is False
+        assert checks["passive"]["details"]["media"] == ["substrate"]
+        assert checks["passive"]["details"]["non_passive_intervals"] == [
+            {"start": 1.0, "stop": 1.0}
+        ]
+        for pol in ("s", "p"):
+            e = checks[f"energy_{pol}"]
+            assert e["verdict"] is None and e["details"]["balance"] == "gain"
+        assert any("shows gain" in w for w in d["meta"]["warnings"])
+    assert causal["meta"]["checks"]["energy_s"]["details"]["gain_branch"] == "causal"
+    assert decay["meta"]["checks"]["energy_p"]["details"]["gain_branch"] == "decay"
+    assert causal["R_s"][0] < 0.1 and decay["R_s"][0] > 1 and decay["T_s"][0] < 0
 
 
 async def test_tabulated_nk_equals_constant_and_refuses_extrapolation(client):

@@ -481,7 +481,7 @@ def test_stack_report_of_a_lossless_stack_conserves_energy_and_is_passive():
     assert meta["shape"] == {"angles": 2, "frequencies": 3, "order": "angle-major"}
 
 
-def test_stack_report_flags_a_gain_layer_as_negative_absorptance_and_not_passive():
+def test_stack_report_says_a_gain_layer_shows_gain_not_an_error_and_is_not_passive():
     from core.optics import stack_report
 
     gain = ConstantMedium(2.0 - 0.3j)  # Im eps < 0: an amplifying layer
@@ -494,11 +494,236 @@ def test_stack_report_flags_a_gain_layer_as_negative_absorptance_and_not_passive
         physical=False,
     )
     a = rep.checks["energy_s"]
-    assert a.verdict is False and not a.details["lossless"] and a.value < 0
+    assert a.details["balance"] == "gain" and a.verdict is None and a.value < 0
+    assert not a.details["lossless"] and a.details["gain_points"] == 2
+    assert "gain" in a.explanation and "not an error" in a.explanation
     p = rep.checks["passive"]
     assert p.verdict is False and p.details["media"] == ["medium/1"]
-    assert any("absorptance" in w for w in rep.warnings)
-    assert any("not passive" in w for w in rep.warnings)
+    assert p.details["per_medium"]["medium/1"] == [{"start": 1.0, "stop": 1.5}]
+    assert any("energy_s" in w and "shows gain" in w for w in rep.warnings)
+    assert any("not passive" in w and "gain in: medium/1" in w for w in rep.warnings)
+
+
+# ------------------------------------------------------------------ media with gain
+
+GAIN_EPS = 2.0 - 0.1j  # Im eps < 0: amplifying (issue 11: R = 33.7, T = -32.7 on Im q >= 0)
+
+
+@pytest.mark.parametrize("deg", [0.0, 45.0])
+def test_gain_half_space_fails_passivity_reports_gain_and_names_the_causal_branch(deg):
+    from core.optics import stack_report
+
+    rep = stack_report(
+        [ConstantMedium(1.0), ConstantMedium(GAIN_EPS)],
+        [],
+        np.array([0.5, 1.0]),
+        angles_deg=[deg],
+        polarizations=["s", "p"],
+        physical=False,
+        fields=[("ambient",), ("substrate",)],
+    )
+    p = rep.checks["passive"]
+    assert p.verdict is False and p.details["media"] == ["substrate"]
+    assert p.details["per_medium"]["substrate"] == [{"start": 0.5, "stop": 1.0}]
+    assert p.value == pytest.approx(-0.1, rel=1e-12)
+    # causal root (Skaar 2006), closed form: q = +sqrt(eps - sin^2), Re q > 0, Im q < 0
+    c0, s2 = np.cos(np.radians(deg)), np.sin(np.radians(deg)) ** 2
+    q = np.sqrt(GAIN_EPS - s2)
+    assert q.real > 0 and q.imag < 0
+    rs = (c0 - q) / (c0 + q)
+    rp = (GAIN_EPS * c0 - q) / (GAIN_EPS * c0 + q)  # H_y ratio, mu = 1
+    ts_pow = q.real / c0 * abs(2 * c0 / (c0 + q)) ** 2
+    np.testing.assert_allclose(rep.arrays["R_s"].values, abs(rs) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(rep.arrays["R_p"].values, abs(rp) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(rep.arrays["T_s"].values, ts_pow, rtol=1e-12)
+    assert np.all(rep.arrays["R_s"].values < 0.1)
+    for pol in ("s", "p"):
+        e = rep.checks[f"energy_{pol}"]
+        assert e.details["balance"] == "gain" and e.verdict is None
+        assert e.details["gain_branch"] == "causal"
+    assert any("causal branch" in w and "substrate" in w for w in rep.warnings)
+    # the growing wave is not left-handed (the old Im n >= 0 root called it so)
+    assert not any("left-handed" in w for w in rep.warnings)
+
+
+@pytest.mark.parametrize("deg", [0.0, 45.0])
+def test_gain_half_space_on_the_decay_branch_gives_r_above_one_and_says_gain(deg):
+    from core.optics import stack_report
+
+    rep = stack_report(
+        [ConstantMedium(1.0), ConstantMedium(GAIN_EPS)],
+        [],
+        np.array([1.0]),
+        angles_deg=[deg],
+        polarizations=["s", "p"],
+        physical=False,
+        gain_branch="decay",
+    )
+    c0, s2 = np.cos(np.radians(deg)), np.sin(np.radians(deg)) ** 2
+    q = -np.sqrt(GAIN_EPS - s2)  # Im q > 0: the backward wave
+    assert q.imag > 0
+    R = abs((c0 - q) / (c0 + q)) ** 2
+    np.testing.assert_allclose(rep.arrays["R_s"].values, R, rtol=1e-12)
+    if deg == 0.0:
+        assert rep.arrays["R_s"].values[0] == pytest.approx(33.67326078, rel=1e-8)
+    assert np.all(rep.arrays["R_s"].values > 1) and np.all(rep.arrays["T_s"].values < 0)
+    for pol in ("s", "p"):
+        e = rep.checks[f"energy_{pol}"]
+        assert e.verdict is not True and e.details["balance"] == "gain"
+        assert e.details["gain_branch"] == "decay"
+    assert rep.checks["passive"].verdict is False
+    assert any("gain_branch='decay'" in w for w in rep.warnings)
+
+
+def _airy_slab(eps1, d, w, deg, eps_sub, sign):
+    """Single slab on a substrate from the Airy formula (Born & Wolf sec. 1.6.4), s and p, mu = 1,
+    with either root of q_1 (the answer must not depend on it)."""
+    s2 = np.sin(np.radians(deg)) ** 2
+    q0 = np.cos(np.radians(deg))
+    q1 = sign * np.sqrt(eps1 - s2 + 0j)
+    q2 = np.sqrt(eps_sub - s2 + 0j)
+    out = {}
+    for pol, (y0, y1, y2) in {
+        "s": (q0, q1, q2),
+        "p": (q0, q1 / eps1, q2 / eps_sub),
+    }.items():
+        r01, r12 = (y0 - y1) / (y0 + y1), (y1 - y2) / (y1 + y2)
+        t01, t12 = 2 * y0 / (y0 + y1), 2 * y1 / (y1 + y2)
+        ph = np.exp(1j * q1 * w * d)
+        den = 1 + r01 * r12 * ph**2
+        r = (r01 + r12 * ph**2) / den
+        tu = t01 * t12 * ph / den
+        out[pol] = (abs(r) ** 2, (y2.real / y0.real) * abs(tu) ** 2, r)
+    return out
+
+
+@pytest.mark.parametrize("deg", [0.0, 30.0])
+def test_gain_slab_agrees_with_the_airy_formula_on_either_root(deg):
+    from core.optics import stack_report
+
+    w = np.linspace(0.5, 3.0, 41)
+    d, sub = 2.0, 2.25
+    rep = stack_report(
+        [ConstantMedium(1.0), ConstantMedium(GAIN_EPS), ConstantMedium(sub)],
+        [d],
+        w,
+        angles_deg=[deg],
+        polarizations=["s", "p"],
+        physical=False,
+    )
+    plus = _airy_slab(GAIN_EPS, d, w, deg, sub, +1.0)
+    minus = _airy_slab(GAIN_EPS, d, w, deg, sub, -1.0)
+    for pol in ("s", "p"):
+        R, T, r = plus[pol]
+        np.testing.assert_allclose(minus[pol][2], r, rtol=1e-10)  # the slab is even in q_1
+        np.testing.assert_allclose(rep.arrays[f"R_{pol}"].values, R, rtol=1e-10)
+        np.testing.assert_allclose(rep.arrays[f"T_{pol}"].values, T, rtol=1e-10)
+        np.testing.assert_allclose(rep.arrays[f"r_{pol}"].values, r, rtol=1e-10)
+        A = rep.arrays[f"A_{pol}"].values
+        assert A.min() < -0.05  # the slab amplifies: A < 0 is expected here
+        e = rep.checks[f"energy_{pol}"]
+        assert e.details["balance"] == "gain" and e.verdict is None
+    # the substrate is passive, so the branch does not matter for a slab
+    dec = stack_report(
+        [ConstantMedium(1.0), ConstantMedium(GAIN_EPS), ConstantMedium(sub)],
+        [d],
+        w,
+        angles_deg=[deg],
+        polarizations=["s"],
+        physical=False,
+        gain_branch="decay",
+    )
+    np.testing.assert_array_equal(dec.arrays["R_s"].values, rep.arrays["R_s"].values)
+
+
+def test_causal_root_is_the_decaying_root_on_passive_media():
+    from core.optics import half_space_wavevector, normal_wavevector
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    eps = rng.normal(0, 3, n) + 1j * rng.exponential(1.0, n) * (rng.random(n) < 0.8)
+    mu = rng.normal(1, 2, n) + 1j * rng.exponential(0.5, n) * (rng.random(n) < 0.5)
+    kx2 = rng.uniform(0, 2, n)
+    np.testing.assert_array_equal(
+        half_space_wavevector(eps, mu, kx2, "causal"), normal_wavevector(eps, mu, kx2)
+    )
+
+
+@pytest.mark.parametrize(
+    ("eps_r", "mu", "kx2"),
+    [(2.0, 1.0, 0.0), (2.0, 1.0, 0.5), (1.2, 1.0, 1.5), (-2.0, -1.5, 0.3)],
+)
+def test_causal_root_is_the_continuation_from_the_lossless_limit(eps_r, mu, kx2):
+    """Switch the gain on in small steps, following the root by nearest neighbour (Skaar 2006:
+    the physical root is the analytic continuation, not Im q >= 0)."""
+    from core.optics import half_space_wavevector
+
+    ts = np.linspace(0.0, 1.0, 2001)
+    eps = eps_r - 0.4j * ts  # Im eps < 0: gain grows with t
+    q2 = eps * mu - kx2
+    root = np.sqrt(q2[0] + 0j)
+    if q2[0].real > 0:
+        root = np.sign(mu) * root  # energy flow Re(q / mu) > 0 in the lossless limit
+    else:
+        root = 1j * np.sqrt(-q2[0].real)  # evanescent: the decaying wave
+    for z2 in q2[1:]:
+        c = np.sqrt(z2)
+        root = c if abs(c - root) < abs(-c - root) else -c
+    got = half_space_wavevector(eps[-1], mu, kx2, "causal")
+    assert abs(got - root) < 1e-12 * abs(root)
+
+
+def test_passive_stack_with_negative_absorptance_is_inconsistent(monkeypatch):
+    import core.optics as optics_mod
+    from core.optics import Coefficients
+
+    real = optics_mod.stack_coefficients
+
+    def broken(*args, **kw):  # a lossy passive stack whose A comes out negative (a bug)
+        c = real(*args, **kw)
+        return Coefficients(r=c.r, t=c.t, R=c.R, T=c.T + 1.0, A=c.A - 1.0)
+
+    monkeypatch.setattr(optics_mod, "stack_coefficients", broken)
+    rep = optics_mod.stack_report(
+        [ConstantMedium(1.0), ConstantMedium(2.0 + 0.5j), ConstantMedium(2.25)],
+        [1.0],
+        np.array([1.0]),
+        angles_deg=[0.0],
+        polarizations=["s"],
+        physical=False,
+    )
+    c = rep.checks["energy_s"]
+    assert c.verdict is False and c.details["balance"] == "inconsistent"
+    assert rep.checks["passive"].verdict is True
+    assert any("inconsistent" in w and "passive media only" in w for w in rep.warnings)
+
+
+def test_lossy_passive_stack_is_absorbing_and_one_name_means_one_statement():
+    from core.optics import stack_report
+
+    cases = {
+        "conserved": [ConstantMedium(1.0), ConstantMedium(1.9), ConstantMedium(2.25)],
+        "absorbing": [ConstantMedium(1.0), ConstantMedium(2.0 + 0.5j), ConstantMedium(2.25)],
+        "gain": [ConstantMedium(1.0), ConstantMedium(GAIN_EPS), ConstantMedium(2.25)],
+    }
+    statements: dict[str, str] = {}
+    for balance, media in cases.items():
+        rep = stack_report(
+            media,
+            [0.7],
+            np.array([1.0, 2.0]),
+            angles_deg=[0.0, 50.0],
+            polarizations=["s", "p"],
+            physical=False,
+        )
+        for pol in ("s", "p"):
+            e = rep.checks[f"energy_{pol}"]
+            assert e.details["balance"] == balance
+            assert e.verdict is {"conserved": True, "absorbing": True, "gain": None}[balance]
+        if balance == "absorbing":
+            assert rep.arrays["A_s"].values.min() > 0.01
+        for chk in rep.checks.values():  # a spec name is one statement in every response
+            assert statements.setdefault(chk.name, chk.equation) == chk.equation
 
 
 def test_stack_report_energy_check_catches_coefficients_that_violate_r_plus_t_is_one(monkeypatch):
@@ -554,3 +779,28 @@ def test_frequency_checks_see_the_branch_rule_disagreement_of_a_gain_band():
     bad = dict(frequency_checks(w, rg, gain))
     assert bad["passive"].verdict is False and bad["passive"].details["min_im_epsilon"] < 0
     assert bad["branch_rules"].verdict is False and bad["branch_rules"].value == 1.0
+
+
+def test_decay_branch_is_the_thick_slab_limit_and_causal_is_not():
+    """A gain slab (unambiguous) thickening on glass tends to the `decay` half-space (Nazarov &
+    Chang's limit); the causal half-space is the other root (Skaar 2006)."""
+    from core.optics import stack_report
+
+    w = np.array([1.0, 1.7])
+
+    def r_s(media, d, branch="causal"):
+        rep = stack_report(
+            media,
+            d,
+            w,
+            angles_deg=[20.0],
+            polarizations=["s"],
+            physical=False,
+            gain_branch=branch,
+        )
+        return rep.arrays["r_s"].values
+
+    vac, gain, glass = ConstantMedium(1.0), ConstantMedium(GAIN_EPS), ConstantMedium(2.25)
+    thick = r_s([vac, gain, glass], [400.0])  # |phi|^2 = exp(-2 |Im q| w d) ~ 1e-12
+    np.testing.assert_allclose(thick, r_s([vac, gain], [], "decay"), rtol=1e-8)
+    assert np.all(np.abs(thick - r_s([vac, gain], [], "causal")) > 0.1)
