@@ -1,4 +1,5 @@
-"""The papers this service implements, cited once so docstrings, docs and the API agree.
+"""The papers this service implements (and the few it leans on), cited once so docstrings, docs
+and the API agree.
 
 Each model module's References section names the paper by the constant here; equation numbers in
 the code are the paper's own numbering.
@@ -26,10 +27,22 @@ DUFF_SIPE: Final = (
     'conductivity tensor" (2025), arXiv:2504.02215'
 )
 
+SKAAR_2006: Final = (
+    'J. Skaar, "Fresnel equations and the refractive index of active media", Phys. Rev. E 73, '
+    "026605 (2006), doi:10.1103/PhysRevE.73.026605"
+)
+
+NAZAROV_CHANG: Final = (
+    'V. U. Nazarov and Y.-C. Chang, "Resolving the wave-vector and the refractive index from the '
+    'coefficient of reflectance" (2009), arXiv:0710.4388'
+)
+
 #: Short key -> citation (``GET /v1/version`` lists them).
 ALL: Final[dict[str, str]] = {
     "westerberg-barnett-2025": WESTERBERG_BARNETT,
     "anelli-2014": ANELLI_ET_AL,
     "cho-2007": CHO,
     "duff-sipe-2025": DUFF_SIPE,
+    "skaar-2006": SKAAR_2006,
+    "nazarov-chang-2009": NAZAROV_CHANG,
 }
