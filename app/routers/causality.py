@@ -275,6 +275,14 @@ async def kramers_kronig(
     anchor_value: Annotated[
         float | None, Query(description="CSV bodies: value of the reconstructed part at w_a.")
     ] = None,
+    low_frequency: Annotated[
+        str | None,
+        Query(description="CSV bodies: `auto`, `insulator` or `drude` (below the lowest w)."),
+    ] = None,
+    sigma_dc: Annotated[
+        float | None,
+        Query(description="CSV bodies: dc conductivity (Gaussian, in the frequency unit)."),
+    ] = None,
 ) -> Response:
     """Kramers-Kronig relations for tabulated data f(w), w >= 0 (W&B eqs 4-7, 10).
 
@@ -293,6 +301,15 @@ async def kramers_kronig(
     f(0) - f_inf = (2/pi) int Im f / w dw (eq 7), split into the bands where Im f > 0 and < 0
     (a diamagnet, chi(0) < 0, needs Im chi < 0 somewhere), and for eps the f-sum
     int w Im eps dw = (pi/2) w_p^2.
+
+    Conductors: below the lowest frequency Im f must be continued. An insulator's Im f falls
+    linearly to 0; a conductor's Im eps grows as 4 pi sigma_dc / w (Gaussian convention, sigma_dc
+    in the frequency unit). `low_frequency: auto` (default) detects the conductor from the data
+    (w Im eps tends to a constant) and continues with a Drude term fitted to the lowest points,
+    whose transform is exact; `results.low_frequency` reports sigma_dc, gamma and w_p. The dc term
+    has no real part, so Im eps from Re eps cannot recover it: give `sigma_dc` (or send both
+    parts) and it is added; the `dc_conductivity` check says when it is missing. The
+    `kk_low_edge` check and the error estimates carry the uncertainty of the continuation.
     """
     settings = svc.settings
     query = {
@@ -304,6 +321,8 @@ async def kramers_kronig(
         "method": method,
         "anchor_frequency": anchor_frequency,
         "anchor_value": anchor_value,
+        "low_frequency": low_frequency,
+        "sigma_dc": sigma_dc,
     }
     try:
         req, roles, warnings = await read_kk_request(request, query)
@@ -333,6 +352,8 @@ async def kramers_kronig(
             max_points=settings.max_kk_points,
             names=roles,
             notes=warnings,
+            low_frequency=req.low_frequency,
+            sigma_dc=req.sigma_dc,
         )
 
     return await svc.respond(

@@ -83,6 +83,25 @@ class KramersKronigRequest(StrictModel):
         description="`fft` (uniform grids), `tree` (any grid), `auto` picks. Both are exact for "
         "the piecewise-linear interpolant of the data.",
     )
+    low_frequency: Literal["auto", "insulator", "drude"] = Field(
+        default="auto",
+        description="How Im f continues below a lowest frequency > 0: `insulator` linearly to "
+        "Im f(0) = 0; `drude` (epsilon only) as a Drude term Im eps_D = 4 pi sigma_dc gamma^2 / "
+        "(w (w^2 + gamma^2)) fitted to the lowest points plus a remainder linear to 0, whose "
+        "transform Re eps_D - 1 = -w_p^2/(w^2 + gamma^2) is exact; `auto` uses `drude` for an "
+        "epsilon whose w Im eps tends to a positive constant at the low edge (a conductor), else "
+        "`insulator`. The uncertainty of the continuation is in the error estimates and the "
+        "`kk_low_edge` check.",
+    )
+    sigma_dc: FiniteFloat | None = Field(
+        default=None,
+        ge=0,
+        description="dc conductivity of an epsilon, Gaussian convention: Im eps contains "
+        "4 pi sigma_dc / w. A frequency, in `unit` (rad/s, i.e. s^-1, when `unit` is `nm`). Fixes "
+        "the Drude term's dc limit for Re from Im, and is added to Im from Re, which cannot "
+        "recover it [unit].",
+        json_schema_extra={"x-unit": "unit"},
+    )
 
     @model_validator(mode="after")
     def _parts(self) -> KramersKronigRequest:
@@ -122,6 +141,53 @@ class SumRuleResult(BaseModel):
     tail: float = Field(description="The tail model's share of `value` [`unit`].")
     unit: str = Field(description="Unit of `value` (powers of the frequency unit, or 1).")
     note: str = Field(default="", description="What the rule says, or a convergence caveat.")
+
+
+class DrudeParameters(BaseModel):
+    """The Drude term eps_D - 1 = -w_p^2 / (w (w + i gamma)), w_p^2 = 4 pi sigma_dc gamma."""
+
+    sigma_dc: float = Field(
+        description="dc conductivity, Gaussian: Im eps -> 4 pi sigma_dc / w [`units.sigma_dc`]."
+    )
+    dc_coefficient: float = Field(description="4 pi sigma_dc = lim w Im eps [`units.sigma_dc`].")
+    damping: float | None = Field(
+        description="gamma; null for the pure dc term 4 pi sigma_dc / w [`units.sigma_dc`]."
+    )
+    plasma_frequency: float | None = Field(
+        description="w_p = sqrt(4 pi sigma_dc gamma); null for the pure dc term [`units.sigma_dc`]."
+    )
+    source: Literal["fit", "given"] = Field(
+        description="`fit`: from the lowest points of Im eps; `given`: sigma_dc of the request."
+    )
+    fit_points: int = Field(description="Lowest points the fit used (0 when nothing was fitted).")
+
+
+class LowFrequencyResult(BaseModel):
+    """How the data were continued below the lowest tabulated frequency."""
+
+    requested: Literal["auto", "insulator", "drude"] = Field(
+        description="The request's `low_frequency` (`insulator` for quantities other than epsilon)."
+    )
+    model: Literal["none", "insulator", "drude"] = Field(
+        description="The continuation used (`none`: the grid starts at w = 0)."
+    )
+    lowest_frequency: float = Field(description="The lowest tabulated frequency [request unit].")
+    low_edge_slope: float | None = Field(
+        description="d ln(w Im f)/d ln w over the lowest points: 0 for a dc conductor, 2 for an "
+        "insulator; null without Im f or where Im f <= 0 [dimensionless]."
+    )
+    conductor_like: bool | None = Field(
+        description="low_edge_slope <= conductor_slope (null without Im f)."
+    )
+    conductor_slope: float = Field(description="The threshold of `conductor_like`.")
+    drude: DrudeParameters | None = Field(
+        description="The Drude term of Re from Im (null for an insulator continuation)."
+    )
+    dc_term_in_imag_kk: DrudeParameters | None = Field(
+        description="The dc term 4 pi sigma_dc / w added to Im from Re (given, or taken from Im "
+        "eps when both parts are sent); null when none was added."
+    )
+    convention: str = Field(description="The sign and unit convention of sigma_dc.")
 
 
 class KramersKronigResponse(BaseModel):
@@ -167,6 +233,10 @@ class KramersKronigResponse(BaseModel):
     f_sum: SumRuleResult | None = Field(
         default=None,
         description="int_0^inf w Im eps dw = (pi/2) w_p^2 (epsilon with `imag`) [unit^2].",
+    )
+    low_frequency: LowFrequencyResult = Field(
+        description="The continuation below the lowest frequency, with the Drude parameters and "
+        "sigma_dc used."
     )
 
     model_config = {"json_schema_extra": {"x-csv": "?format=csv gives the arrays as columns"}}

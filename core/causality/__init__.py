@@ -29,7 +29,10 @@ passive branch, n_inf = 1).
 Numerical method
 ----------------
 The tabulated half of the spectrum is replaced by its piecewise-linear interpolant on [0, w_max]
-(the low end is extended to w = 0: linearly to 0 for the odd Im f, flat for the even Re f), and the
+(the low end is extended to w = 0: linearly to 0 for the odd Im f of an insulator, flat for the
+even Re f; for a conductor, detected from w Im f -> const > 0 or requested, Im f is split into a
+Drude term fitted at the low edge, transformed in closed form, and a remainder linear to 0: see
+:mod:`core.causality.drude`; a given sigma_dc adds 4 pi sigma_dc / w to Im f from Re f), and the
 principal-value integrals of that interpolant are evaluated *exactly*: with the reality condition,
 both relations reduce to S(x) = P int_0^W y(w') / (w' - x) dw' at x = +w_i and x = -w_i, and for a
 linear segment [a, b] of y
@@ -56,13 +59,19 @@ fitted to the top quarter of the data's range; its contribution is integrated in
 separately, with a truncation estimate: the largest difference from three other continuations
 through the last point (the fit on the upper half, and each power alone: the slow and the
 fast decay), floored at 10 % of the tail contribution. With ``tail='none'`` the whole fitted tail
-is added to that estimate. A discretisation estimate compares with the same transform on every other
-point (the interpolant's error is O(h^2), so the fine-grid error is about a third of the change).
+is added to that estimate. A discretisation estimate compares with the same transform on the even
+and on the odd points, keeps the full change (on a uniform grid about 3x the fine-grid O(h^2)
+error) and doubles it (``DISCRETISATION_SAFETY``) for non-uniform grids and grid ends. A low-edge
+estimate sums the changes under other continuations below w_0 (``KKResult.low_edge_estimate``).
+All three are estimates (the checks that use them are ``indicative``); the tests show they cover
+the true error on Lorentz and Drude + Lorentz spectra on uniform, log, two-resolution, jittered
+and wavelength grids with low and high edges.
 
 Modules
 -------
 ``conventions`` (types, versions, constants), ``grids`` (check_grid, is_uniform, resonance_grid),
-``hilbert`` (direct, FFT and treecode principal-value sums), ``tails`` (the tail model), ``kk``
+``hilbert`` (direct, FFT and treecode principal-value sums), ``tails`` (the tail model), ``drude``
+(the conductor's low-frequency model), ``kk``
 (kramers_kronig, re_from_im, im_from_re), ``static`` (static_limit_integral), ``sumrules``
 (f_sum_rule), ``signs`` (passivity_report: where Im eps, Im mu, Im(eps mu) < 0), ``consistency``
 (discrepancy, kk_consistency), ``oscillator`` (oscillator_causality) and ``report`` (the typed
@@ -88,8 +97,11 @@ from core.causality.consistency import (
 from core.causality.conventions import (
     CHUNK_BYTES,
     DIRECTIONS,
+    DISCRETISATION_SAFETY,
     FIT_MAX_POINTS,
     HIGH_FREQUENCY_VALUE,
+    LOW_EDGE_FLOOR,
+    LOW_FREQUENCY_MODELS,
     METHODS,
     MIN_POINTS,
     MODEL_VERSIONS,
@@ -103,9 +115,18 @@ from core.causality.conventions import (
     ComplexArray,
     Direction,
     FloatArray,
+    LowFrequency,
     Method,
     Quantity,
     TailModel,
+)
+from core.causality.drude import (
+    CONDUCTOR_SLOPE,
+    DRUDE_FIT_POINTS,
+    DrudeTail,
+    drude_low_part,
+    fit_drude,
+    low_edge_slope,
 )
 from core.causality.grids import (
     check_grid,
@@ -136,6 +157,8 @@ from core.causality.report import (
     F_SUM_RULE,
     F_SUM_VALUE,
     KK_CONSISTENCY,
+    KK_DC_TERM,
+    KK_LOW_EDGE,
     KK_MODEL,
     KK_STATIC_LIMIT,
     KK_TAIL,
@@ -176,7 +199,10 @@ __all__ = [
     "CHI_STATIC_EQ7",
     "CHI_TAIL",
     "CHUNK_BYTES",
+    "CONDUCTOR_SLOPE",
     "DIRECTIONS",
+    "DISCRETISATION_SAFETY",
+    "DRUDE_FIT_POINTS",
     "FFT_CACHE_ENTRIES",
     "FFT_CACHE_MAX_POINTS",
     "FIT_MAX_POINTS",
@@ -185,9 +211,13 @@ __all__ = [
     "HAVE_NUMBA",
     "HIGH_FREQUENCY_VALUE",
     "KK_CONSISTENCY",
+    "KK_DC_TERM",
+    "KK_LOW_EDGE",
     "KK_MODEL",
     "KK_STATIC_LIMIT",
     "KK_TAIL",
+    "LOW_EDGE_FLOOR",
+    "LOW_FREQUENCY_MODELS",
     "METHODS",
     "MIN_POINTS",
     "MODEL_VERSIONS",
@@ -208,9 +238,11 @@ __all__ = [
     "ComplexArray",
     "Direction",
     "Discrepancy",
+    "DrudeTail",
     "FloatArray",
     "KKConsistency",
     "KKResult",
+    "LowFrequency",
     "Method",
     "NegativeBand",
     "OscillatorCausality",
@@ -225,13 +257,16 @@ __all__ = [
     "check_grid",
     "clear_fft_cache",
     "discrepancy",
+    "drude_low_part",
     "f_sum_rule",
+    "fit_drude",
     "fit_tail",
     "im_from_re",
     "is_uniform",
     "kk_consistency",
     "kramers_kronig",
     "kramers_kronig_report",
+    "low_edge_slope",
     "negative_intervals",
     "oscillator_causality",
     "oscillator_causality_report",

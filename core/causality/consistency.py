@@ -50,12 +50,13 @@ class KKConsistency:
 def discrepancy(res: KKResult, given: ArrayLike, scale: float, rtol: float) -> Discrepancy:
     """Compare a reconstruction with the tabulated part it should reproduce.
 
-    tolerance_i = rtol * scale + truncation_estimate_i + 2 * discretisation_estimate_i; the verdict
-    covers every point but w_max (the end singularity of a truncated transform).
+    tolerance_i = rtol * scale + truncation_estimate_i + 2 * discretisation_estimate_i +
+    low_edge_estimate_i; the verdict covers every point but w_max (the end singularity of a
+    truncated transform).
     """
     given = np.asarray(given, dtype=np.float64)
     disc = np.abs(res.values - given)
-    tol = rtol * scale + res.truncation_estimate + 2.0 * res.discretisation_estimate
+    tol = rtol * scale + res.error_estimate + res.discretisation_estimate
     judged = np.ones(disc.shape[0], dtype=bool)
     judged[-1] = False
     ratio = np.where(judged, disc - tol, -np.inf)

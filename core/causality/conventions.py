@@ -17,17 +17,19 @@ ComplexArray = NDArray[np.complex128]
 Direction = Literal["re_from_im", "im_from_re"]
 Method = Literal["auto", "fft", "tree", "direct"]
 TailModel = Literal["fit", "none"]
+LowFrequency = Literal["auto", "insulator", "drude"]
 Quantity = Literal["chi", "epsilon", "mu", "refractive_index"]
 
 #: Model names and versions (part of the cache keys of the HTTP layer).
 MODEL_VERSIONS: Final[dict[str, str]] = {
-    "causality-kramers-kronig": "1.0.0",
-    "causality-oscillator": "1.0.0",
+    "causality-kramers-kronig": "1.1.0",  # 1.1: Drude continuation, honest estimates (issue 11)
+    "causality-oscillator": "1.1.0",  # 1.1: the KK error estimate of issue 11
 }
 
 DIRECTIONS: Final = get_args(Direction)
 METHODS: Final = get_args(Method)
 TAIL_MODELS: Final = get_args(TailModel)
+LOW_FREQUENCY_MODELS: Final = get_args(LowFrequency)
 QUANTITIES: Final = get_args(Quantity)
 
 #: High-frequency value f(inf) of each quantity for a medium that is vacuum at high frequency.
@@ -52,3 +54,9 @@ TREE_THETA: Final = 0.5
 FIT_MAX_POINTS: Final = 4096
 #: Fraction of the tail contribution always counted as truncation uncertainty.
 TAIL_FLOOR: Final = 0.1
+#: Fraction of the lowest segment's contribution always counted as low-edge uncertainty.
+LOW_EDGE_FLOOR: Final = 0.1
+#: Factor on the grid-halving change in the discretisation estimate (the change itself is ~3x
+#: the fine-grid error on a uniform grid; the factor covers non-uniform grids and grid ends, on
+#: the analytic cases of tests/core/test_causality_estimates.py).
+DISCRETISATION_SAFETY: Final = 2.0

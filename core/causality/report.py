@@ -32,12 +32,14 @@ from core.causality.conventions import (
     HIGH_FREQUENCY_VALUE,
     MODEL_VERSIONS,
     FloatArray,
+    LowFrequency,
     Method,
     Quantity,
     TailModel,
 )
+from core.causality.drude import CONDUCTOR_SLOPE, DrudeTail
 from core.causality.grids import check_grid
-from core.causality.kk import kramers_kronig
+from core.causality.kk import KKResult, kramers_kronig
 from core.causality.oscillator import OscillatorCausality, oscillator_causality
 from core.causality.static import NegativeBand, StaticLimitIntegral, static_limit_integral
 from core.causality.sumrules import SumRule, f_sum_rule
@@ -66,13 +68,15 @@ _WB = "Westerberg & Barnett 2025"
 KK_CONSISTENCY: Final = CheckSpec(
     name="kramers_kronig",
     kind="indicative",
-    equation=f"|f_KK(w_i) - f(w_i)| <= rtol max|f - f_inf| + truncation_i + 2 discretisation_i at "
+    equation=f"|f_KK(w_i) - f(w_i)| <= rtol max|f - f_inf| + truncation_i + 2 discretisation_i + "
+    f"low_edge_i at "
     f"every w_i but w_max, Re f_KK from Im f (eq 6) and Im f_KK from Re f (eq 5) ({_WB}); "
     "details.real / details.imag hold each direction",
     explanation="A part reconstructed from the other misses the given data by more than the "
     "estimated numerical error: the pair is not the boundary value of a causal response with this "
     "f_inf (a constant offset in Re f means f_inf is wrong), or the spectrum lacks structure the "
-    "estimates cannot see. The estimates come from grid halving and other tail models: indicative.",
+    "estimates cannot see. The estimates come from grid halving, other tail models and other "
+    "continuations below the grid: indicative.",
     warning="{misses}, beyond the tolerance ({tolerance:g} x {scale:.3g} plus the truncation and "
     "discretisation estimates): the pair is not causal with f_inf = {high_frequency_value:g}"
     "{hint}, or the spectrum is missing structure the estimates cannot see",
@@ -107,6 +111,43 @@ KK_STATIC_LIMIT: Final = CheckSpec(
     "{error_estimate:.3g}): f_inf = {high_frequency_value:g} is wrong, or absorption outside the "
     "tabulated range is missing",
 )
+#: The continuation below the lowest tabulated frequency (w_0 > 0).
+KK_LOW_EDGE: Final = CheckSpec(
+    name="kk_low_edge",
+    kind="indicative",
+    equation="max_w low_edge_estimate(w) <= rtol max|f - f_inf|: below w_0 Im f is continued "
+    "linearly to Im f(0) = 0 (insulator) or as a Drude term i 4 pi sigma_dc / w ... fitted at the "
+    "low edge plus a remainder linear to 0 (conductor; eq 6 of the Drude term in closed form, "
+    "Re eps_D - 1 = -w_p^2/(w^2 + gamma^2)), Re f flat; the estimate sums the changes under the "
+    "other continuations (two-term power law, Drude refits, pure dc term; for an insulator "
+    "continuation of conductor-like data the Drude continuation and its own estimate)",
+    explanation="The reconstruction near and below the lowest tabulated frequencies depends on "
+    "how the spectrum continues below it, which the data do not show: the returned "
+    "error estimate there is the spread of plausible continuations, tested to cover the true "
+    "error on Lorentz and Drude + Lorentz spectra, not a guarantee.",
+    warning="below the lowest frequency {lowest_frequency:.6g} {unit} the data are continued as "
+    "'{model}'{why}; that continuation moves {parts} by up to {value:.3g} at {worst_frequency:.6g} "
+    "{unit} (tolerance {tolerance:g} x {scale:.3g}), the error estimate there includes it: "
+    "{advice}",
+)
+
+#: The dc-conductivity term of Im eps, which eq 5 cannot recover from Re eps.
+KK_DC_TERM: Final = CheckSpec(
+    name="dc_conductivity",
+    kind="indicative",
+    equation="Im eps(w) = 4 pi sigma_dc / w - (2w/pi) P int_0^inf (Re eps - 1)/(w'^2 - w^2) dw' "
+    "(conductor form of eq 5 of " + _WB + "; Landau & Lifshitz sec. 123; Gaussian convention, "
+    "sigma_dc in the frequency unit): the dc term has no real part, so Im eps from Re eps lacks it "
+    "unless sigma_dc is given or taken from Im eps",
+    explanation="Im eps reconstructed from Re eps misses 4 pi sigma_dc / w for a conductor: at "
+    "low frequencies it can be wrong by orders of magnitude. Re eps below 1 at the lowest "
+    "frequency is the sign used (a passive insulator has eps(0) >= 1 by eq 7): indicative.",
+    warning="Re eps = {lowest_real:.6g} < 1 at the lowest frequency {lowest_frequency:.6g} {unit} "
+    "looks like a conductor, and Im eps from Re eps (eq 5) cannot contain its dc term "
+    "4 pi sigma_dc / w: imag_kk lacks it; give sigma_dc (Gaussian, in {sigma_unit}) or send "
+    "Im eps too",
+)
+
 
 #: The f-sum of tabulated Im eps: a number, no verdict (w_p is not known for tabulated data).
 F_SUM_VALUE: Final = CheckSpec(
@@ -213,6 +254,8 @@ def kramers_kronig_report(
     max_points: int | None = None,
     names: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    low_frequency: LowFrequency = "auto",
+    sigma_dc: float | None = None,
 ) -> Report:
     """Kramers-Kronig transforms, static-limit integral, f-sum and sign of tabulated f(w).
 
@@ -240,6 +283,14 @@ def kramers_kronig_report(
         paths name it).
     notes : sequence of str
         Warnings about the input to carry in the report (e.g. ignored CSV columns).
+    low_frequency : {"auto", "insulator", "drude"}
+        Continuation of Im f below a lowest frequency > 0 (:func:`core.causality.kramers_kronig`);
+        ``drude`` and ``auto``'s conductor detection apply to ``epsilon`` only (other quantities
+        are continued as insulators, with the Drude alternative in the error estimate).
+    sigma_dc : float, optional
+        dc conductivity of an ``epsilon`` (Gaussian: Im eps contains 4 pi sigma_dc / w), in
+        ``unit`` (rad/s for ``nm``); fixes the Drude term of Re-from-Im and is added to
+        Im-from-Re.
 
     Returns
     -------
@@ -247,7 +298,9 @@ def kramers_kronig_report(
         Arrays on the input grid, in its unit and order: ``frequencies``, the given parts, then
         per reconstructed part ``<part>_kk``, ``<part>_kk_tail``, ``<part>_kk_error_estimate``
         (and, with both parts, ``<part>_discrepancy``, ``<part>_tolerance``). Results:
-        ``static_limit`` and (eps) ``f_sum``. Checks: :data:`KK_CONSISTENCY`, :data:`KK_TAIL`,
+        ``static_limit`` and (eps) ``f_sum``, ``low_frequency`` (the continuation below the grid, the
+        Drude parameters and sigma_dc). Checks: :data:`KK_CONSISTENCY`, :data:`KK_TAIL`,
+        :data:`KK_LOW_EDGE`, (eps with the real part) :data:`KK_DC_TERM`,
         :data:`KK_STATIC_LIMIT`, :data:`F_SUM_VALUE`, ``passive`` (:data:`PASSIVITY`).
 
     Notes
@@ -305,6 +358,17 @@ def kramers_kronig_report(
                 fix="give the value, or drop the anchor",
             )
 
+    if quantity != "epsilon" and (sigma_dc is not None or low_frequency == "drude"):
+        raise InvalidInput(
+            "the Drude low-frequency model and sigma_dc apply to quantity 'epsilon' only",
+            field=("sigma_dc",) if sigma_dc is not None else ("low_frequency",),
+            fix="drop sigma_dc / use low_frequency 'auto' or 'insulator', or send epsilon",
+        )
+    lf_used: LowFrequency = low_frequency if quantity == "epsilon" else "insulator"
+    sigma_unit = "rad/s" if unit == "nm" else unit
+    results_lf: dict[str, Any] = {}
+    low_checks: list[tuple[str, KKResult]] = []
+
     amps = [float(np.abs(parts["real"] - finf).max())] if "real" in parts else []
     amps += [float(np.abs(parts["imag"]).max())] if "imag" in parts else []
     scale = max(*amps, 1e-300)
@@ -331,6 +395,11 @@ def kramers_kronig_report(
         if anchor_w is not None and anchor is not None:
             val = anchor[1] if not both else float(np.interp(anchor_w, w, parts[out]))
             anchor_pair = (anchor_w, float(val))  # type: ignore[arg-type]
+        sig = sigma_dc
+        done = dict(low_checks)
+        if direction == "im_from_re" and sig is None and "real_kk" in done:
+            d_im = done["real_kk"].drude
+            sig = d_im.sigma_dc if d_im is not None and quantity == "epsilon" else None
         res = kramers_kronig(
             w,
             parts[src],
@@ -341,7 +410,10 @@ def kramers_kronig_report(
             method=method,
             max_points=max_points,
             values_name=roles.get(src, src),
+            low_frequency=lf_used if direction == "re_from_im" else "auto",
+            sigma_dc=sig,
         )
+        low_checks.append((f"{out}_kk", res))
         sym = "Re" if out == "real" else "Im"
         series[f"{out}_kk"] = Series(
             user(_finite(f"{out}_kk", res.values)),
@@ -370,6 +442,10 @@ def kramers_kronig_report(
                 "fit_window": sorted(float(v) for v in back(np.array(res.tail.window))),
             },
             "low_frequency_extension": res.low_frequency_extension,
+            "low_frequency": res.low_frequency,
+            "max_low_edge_estimate": float(np.max(res.low_edge_estimate))
+            if res.low_edge_estimate is not None
+            else 0.0,
         }
         if res.anchor is not None and anchor is not None:
             entry["anchor"] = {"frequency": anchor[0], "value": res.anchor[1]}
@@ -428,8 +504,18 @@ def kramers_kronig_report(
         tail_model="', '".join(dict.fromkeys(tail_models)),
     )
 
-    results: dict[str, Any] = {}
+    checks["kk_low_edge"] = _low_edge_check(
+        low_checks, w, back, unit, rtol, scale, quantity, lf_used
+    )
+    if quantity == "epsilon" and "real" in parts:
+        checks["dc_conductivity"] = _dc_check(
+            low_checks, w, parts, back, unit, sigma_dc, sigma_unit
+        )
+    results_lf = _low_frequency_result(low_checks, w, back, lf_used, sigma_unit)
+
+    results: dict[str, Any] = {"low_frequency": results_lf}
     units: dict[str, str] = dict(unit_of)
+    units["sigma_dc"] = sigma_unit
     report_notes = list(notes)
     if "imag" in parts:
         st = static_limit_integral(
@@ -454,6 +540,13 @@ def kramers_kronig_report(
             why = None
         if quantity == "chi":
             sdet["diamagnetic"] = bool(st.value + finf < 0)
+        if results_lf.get("drude") is not None:
+            why = (
+                "No verdict: the data are conductor-like (Drude continuation below the grid), and "
+                "a conductor has no static limit: Im eps / w ~ 4 pi sigma_dc / w^2 makes the "
+                "integral diverge; the value is that of the tabulated range alone."
+            )
+            verdict = None
         checks["static_limit"] = KK_STATIC_LIMIT.judge(
             verdict, st.value, tolerance=rtol, explanation=why, **sdet
         )
@@ -486,6 +579,141 @@ def kramers_kronig_report(
         notes=tuple(report_notes),
         results=results,
         units=units,
+    )
+
+
+def _drude_json(d: DrudeTail | None) -> dict[str, Any] | None:
+    return None if d is None else d.as_dict()
+
+
+def _low_frequency_result(
+    items: Sequence[tuple[str, KKResult]],
+    w: FloatArray,
+    back: Callable[[FloatArray], FloatArray],
+    requested: str,
+    sigma_unit: str,
+) -> dict[str, Any]:
+    """The JSON form of the continuation below the grid (``results.low_frequency``)."""
+    by = dict(items)
+    re_kk = by.get("real_kk")
+    im_kk = by.get("imag_kk")
+    main = re_kk if re_kk is not None else im_kk
+    assert main is not None
+    lowest = float(back(np.array([w[0]]))[0])
+    return {
+        "requested": requested,
+        "model": main.low_frequency,
+        "lowest_frequency": lowest,
+        "low_edge_slope": None if re_kk is None else re_kk.low_edge_slope,
+        "conductor_like": None if re_kk is None else re_kk.conductor_like,
+        "conductor_slope": CONDUCTOR_SLOPE,
+        "drude": None if re_kk is None else _drude_json(re_kk.drude),
+        "dc_term_in_imag_kk": None if im_kk is None else _drude_json(im_kk.drude),
+        "convention": "Gaussian: Im eps contains 4 pi sigma_dc / w; sigma_dc, damping and "
+        f"plasma_frequency in {sigma_unit}; Drude eps_D - 1 = -w_p^2/(w (w + i gamma)), "
+        "w_p^2 = 4 pi sigma_dc gamma",
+    }
+
+
+def _low_edge_check(
+    items: Sequence[tuple[str, KKResult]],
+    w: FloatArray,
+    back: Callable[[FloatArray], FloatArray],
+    unit: str,
+    rtol: float,
+    scale: float,
+    quantity: str,
+    requested: str,
+) -> Check:
+    """:data:`KK_LOW_EDGE` over both reconstructions."""
+    lowest = float(back(np.array([w[0]]))[0])
+    if w[0] == 0.0:
+        return KK_LOW_EDGE.judge(
+            True, 0.0, tolerance=rtol, scale=scale, lowest_frequency=lowest, model="none"
+        )
+    worst, at, parts, model = 0.0, float(w[0]), [], "insulator"
+    conductor = False
+    for name, res in items:
+        est = res.low_edge_estimate if res.low_edge_estimate is not None else np.zeros_like(w)
+        i = int(np.argmax(est))
+        if est[i] > rtol * scale:
+            parts.append(name)
+        if est[i] >= worst:
+            worst, at = float(est[i]), float(w[i])
+        if name == "real_kk":
+            model = res.low_frequency
+            conductor = bool(res.conductor_like)
+    at_user = float(back(np.array([at]))[0])
+    why = "" if "real_kk" in dict(items) else " (Re f flat below it)"
+    if model == "insulator" and conductor:
+        why = (
+            " (Im f linear to 0 at w = 0) although w Im f tends to a positive constant there, "
+            "like a conductor's"
+        )
+        advice = (
+            "use low_frequency 'auto' or 'drude', or give sigma_dc"
+            if quantity == "epsilon"
+            else "the Drude continuation applies to epsilon: send eps, or extend the data to "
+            "lower frequencies"
+        )
+    elif model == "drude":
+        why = " (a Drude term fitted at the low edge)"
+        advice = "extend the data to lower frequencies, or give sigma_dc"
+    else:
+        advice = "extend the data to lower frequencies"
+    return KK_LOW_EDGE.judge(
+        not parts,
+        worst,
+        tolerance=rtol,
+        scale=scale,
+        lowest_frequency=lowest,
+        worst_frequency=at_user,
+        unit=unit,
+        model=model,
+        requested=requested,
+        conductor_like=conductor,
+        why=why,
+        parts=" and ".join(parts) or "the reconstruction",
+        advice=advice,
+    )
+
+
+def _dc_check(
+    items: Sequence[tuple[str, KKResult]],
+    w: FloatArray,
+    parts: Mapping[str, FloatArray],
+    back: Callable[[FloatArray], FloatArray],
+    unit: str,
+    sigma_dc: float | None,
+    sigma_unit: str,
+) -> Check:
+    """:data:`KK_DC_TERM`: is the dc term of Im eps accounted for in Im from Re?"""
+    by = dict(items)
+    im_kk = by["imag_kk"]
+    lowest = float(back(np.array([w[0]]))[0])
+    lowest_real = float(parts["real"][0])
+    common: dict[str, Any] = {
+        "lowest_frequency": lowest,
+        "lowest_real": lowest_real,
+        "unit": unit,
+        "sigma_unit": sigma_unit,
+    }
+    used = im_kk.drude.sigma_dc if im_kk.drude is not None else 0.0
+    if sigma_dc is not None:
+        return KK_DC_TERM.judge(True, used, source="given", **common)
+    if "imag" in parts:
+        src = "imag" if im_kk.drude is not None else "none: Im eps is not conductor-like"
+        return KK_DC_TERM.judge(True, used, source=src, **common)
+    if lowest_real < 1.0:
+        return KK_DC_TERM.judge(False, None, source="missing", **common)
+    return KK_DC_TERM.judge(
+        None,
+        None,
+        explanation="No verdict: Re eps >= 1 at the lowest frequency shows no sign of a "
+        "conductor, but a dc term 4 pi sigma_dc / w of Im eps cannot be excluded from Re eps "
+        "alone; give sigma_dc if the medium conducts.",
+        source="missing",
+        **common,
     )
 
 

@@ -144,8 +144,9 @@ async def test_csv_output_has_the_reconstruction_as_a_column(client):
     body = {"quantity": "epsilon", "frequencies": w.tolist(), "imag": eps.imag.tolist()}
     rc = await client.post(KK + "?format=csv", json=body)
     assert rc.status_code == 200 and rc.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(rc.text)))
-    assert rows[0][:3] == ["frequencies", "imag", "real_kk"]
+    # '#' lines are the CSV's metadata (app/formats.py); headers may carry ' [unit]'
+    rows = [r for r in csv.reader(io.StringIO(rc.text)) if r and not r[0].startswith("#")]
+    assert [h.split(" [")[0] for h in rows[0][1:3]] == ["imag", "real_kk"]
     assert len(rows) == 402
     # the column is the reconstruction itself, row by row: the JSON numbers, and eps1 of the
     # Lorentz line (closed form) within the tolerance the KK verdict uses (twice the
@@ -355,3 +356,97 @@ async def test_kk_is_scale_free_and_never_a_500_for_extreme_frequency_units(clie
     assert r.status_code < 500, r.text
     if r.status_code == 200:
         np.testing.assert_allclose(r.json()["real_kk"], ref["real_kk"], rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conductors (issue 11, item 1): Drude + two Lorentz lines sampled from above w = 0
+# ---------------------------------------------------------------------------------------------
+
+WP, GAMMA_D = 1.0, 0.25
+SIGMA_DC = WP**2 / (4 * np.pi * GAMMA_D)  # Gaussian: Im eps -> 4 pi sigma_dc / w
+
+
+def conductor_eps(w: np.ndarray) -> np.ndarray:
+    """eps = 1 - 1/(w (w + 0.25 i)) + 1.5/(4 - w^2 - 0.2 i w) + 4/(25 - w^2 - 0.5 i w)."""
+    wc = np.asarray(w, dtype=complex)
+    return (
+        1.0
+        - WP**2 / (wc * (wc + 1j * GAMMA_D))
+        + 1.5 / (4.0 - wc**2 - 0.2j * wc)
+        + 4.0 / (25.0 - wc**2 - 0.5j * wc)
+    )
+
+
+CONDUCTOR_GRIDS = {
+    "log-from-1e-3": np.geomspace(1e-3, 100.0, 2000),
+    "linear-from-0.01": np.linspace(0.01, 50.0, 5000),
+}
+
+
+@pytest.mark.parametrize("grid_name", sorted(CONDUCTOR_GRIDS))
+@pytest.mark.parametrize("option", [{}, {"low_frequency": "drude"}, {"sigma_dc": SIGMA_DC}])
+async def test_conductor_real_part_is_right_at_the_lowest_point(client, grid_name, option):
+    w = CONDUCTOR_GRIDS[grid_name]
+    eps = conductor_eps(w)
+    body = {"quantity": "epsilon", "frequencies": w.tolist(), "imag": eps.imag.tolist(), **option}
+    r = await client.post(KK, json=body)
+    assert r.status_code == 200, r.text
+    j = r.json()
+    err = np.abs(np.asarray(j["real_kk"]) - eps.real)
+    assert np.all(err <= 1e-3 * np.abs(eps).max())
+    lf = j["low_frequency"]
+    assert lf["model"] == "drude"
+    assert lf["drude"]["sigma_dc"] == pytest.approx(SIGMA_DC, rel=1e-4)
+    assert j["meta"]["units"]["sigma_dc"] == "model"
+
+
+async def test_conductor_with_the_insulator_continuation_warns_with_a_big_enough_estimate(client):
+    w = CONDUCTOR_GRIDS["linear-from-0.01"]
+    eps = conductor_eps(w)
+    body = {
+        "quantity": "epsilon",
+        "frequencies": w.tolist(),
+        "imag": eps.imag.tolist(),
+        "low_frequency": "insulator",
+    }
+    j = (await client.post(KK, json=body)).json()
+    err0 = abs(j["real_kk"][0] - eps.real[0])
+    assert err0 > 10.0  # wrong by hundreds where the answer is about -15
+    assert j["real_kk_error_estimate"][0] >= err0
+    chk = j["meta"]["checks"]["kk_low_edge"]
+    assert chk["verdict"] is False and chk["kind"] == "indicative"
+    assert chk["warning"] in j["meta"]["warnings"]
+
+
+async def test_im_from_re_of_a_conductor_says_it_misses_the_dc_term_or_adds_it(client):
+    w = CONDUCTOR_GRIDS["log-from-1e-3"]
+    eps = conductor_eps(w)
+    body = {"quantity": "epsilon", "frequencies": w.tolist(), "real": eps.real.tolist()}
+    j = (await client.post(KK, json=body)).json()
+    chk = j["meta"]["checks"]["dc_conductivity"]
+    assert chk["verdict"] is False and chk["warning"] in j["meta"]["warnings"]
+    assert abs(j["imag_kk"][0] - eps.imag[0]) > 0.5 * 4 * np.pi * SIGMA_DC / w[0]
+    j2 = (await client.post(KK, json={**body, "sigma_dc": SIGMA_DC})).json()
+    assert j2["meta"]["checks"]["dc_conductivity"]["verdict"] is True
+    err = np.abs(np.asarray(j2["imag_kk"]) - eps.imag)
+    assert np.all(err <= 1e-3 * np.abs(eps).max())
+
+
+async def test_csv_takes_the_low_frequency_options_from_the_query(client):
+    w = CONDUCTOR_GRIDS["log-from-1e-3"]
+    eps = conductor_eps(w)
+    text = to_csv("frequency,eps1", w, eps.real)
+    r = await client.post(KK + f"?sigma_dc={SIGMA_DC!r}", content=text, headers=CSV_HEADERS)
+    assert r.status_code == 200, r.text
+    assert r.json()["meta"]["checks"]["dc_conductivity"]["verdict"] is True
+
+
+async def test_sigma_dc_for_chi_is_422(client):
+    w = CONDUCTOR_GRIDS["log-from-1e-3"]
+    body = {
+        "quantity": "chi",
+        "frequencies": w.tolist(),
+        "imag": conductor_eps(w).imag.tolist(),
+        "sigma_dc": 1.0,
+    }
+    assert_problem(await client.post(KK, json=body), 422, "/sigma_dc")

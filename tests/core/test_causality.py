@@ -165,7 +165,10 @@ def test_discretisation_estimate_tracks_the_actual_interpolation_error() -> None
     r = ca.re_from_im(w, f.imag)
     actual = np.max(np.abs(r.values - f.real)[interior(w)])
     est = np.max(r.discretisation_estimate[interior(w)])
-    assert 0.5 * actual < est < 2.0 * actual
+    # Deliberately conservative (issue 11): the full grid-halving change (about 3x the fine-grid
+    # error on a uniform grid) times DISCRETISATION_SAFETY = 2, so it covers the error with room
+    # but stays within an order of magnitude of it.
+    assert actual < est < 10.0 * actual
 
 
 def test_high_frequency_value_shifts_the_real_part_only() -> None:
