@@ -48,6 +48,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from core import molecular as mol
+from core.checks import Report
+from core.emitters.box import power_law_cutoff
+from core.emitters.report import with_reasons
 from core.errors import InvalidInput, LimitExceeded
 from core.molecular import MolecularStates
 
@@ -56,6 +60,13 @@ MODEL_VERSION: Final = "1.0.0"
 
 #: Largest number of basis states (product of n_max) a box model may use.
 MAX_BOX_STATES: Final = 20_000
+
+#: Usable box side lengths [bohr]: energies ~ 1/L^2 and moments up to ~ L^4 stay of ordinary size.
+LENGTH_RANGE: Final = (1e-3, 1e4)
+#: Largest distance of the box centre or of a shifted origin from the frame origin [bohr].
+MAX_DISTANCE: Final = 1e4
+#: Usable nonzero linewidths [hartree].
+LINEWIDTH_RANGE: Final = (1e-30, 1e3)
 
 CHARGE: Final = -1.0  # electron charge, e
 MASS: Final = 1.0  # electron mass, m_e
@@ -111,6 +122,30 @@ class BoxMolecule:
                 "the linewidth must be >= 0 hartree",
                 field=("box", "linewidth"),
                 fix="give gamma >= 0; a negative width breaks causality",
+            )
+        lo, hi = LENGTH_RANGE
+        if np.any((lengths < lo) | (lengths > hi)):
+            raise InvalidInput(
+                f"box side lengths {lengths.tolist()} bohr are outside the usable range "
+                f"[{lo:g}, {hi:g}] bohr: the excitation energies (~ 1/L^2) and the moments "
+                "(~ L^4 and beyond in the rank-4 tensors) would leave floating-point range",
+                field=("box", "lengths"),
+                fix=f"give {lo:g} <= L <= {hi:g} bohr (a molecule is a few bohr)",
+            )
+        if np.any(np.abs(center) > MAX_DISTANCE):
+            raise InvalidInput(
+                f"the box centre {center.tolist()} is more than {MAX_DISTANCE:g} bohr from the "
+                "origin: the moments about the origin (~ d^4) would leave floating-point range",
+                field=("box", "center"),
+                fix=f"give |center| <= {MAX_DISTANCE:g} bohr",
+            )
+        if not (self.linewidth == 0 or LINEWIDTH_RANGE[0] <= self.linewidth <= LINEWIDTH_RANGE[1]):
+            raise InvalidInput(
+                f"linewidth {self.linewidth:.3g} hartree is outside the usable range: give 0 or "
+                f"{LINEWIDTH_RANGE[0]:g} <= gamma <= {LINEWIDTH_RANGE[1]:g} hartree",
+                field=("box", "linewidth"),
+                fix=f"give gamma = 0 or {LINEWIDTH_RANGE[0]:g} <= gamma <= "
+                f"{LINEWIDTH_RANGE[1]:g} hartree",
             )
         lengths.setflags(write=False)
         center.setflags(write=False)
@@ -356,6 +391,14 @@ def box_molecular_states(box: BoxMolecule, origin: ArrayLike = (0.0, 0.0, 0.0)) 
     linewidth; the ground-state first and second moments sum_e <r_i>, sum_e <r_i r_j> (bohr,
     bohr^2) about the same origin, one electron.
     """
+    o = np.asarray(origin, dtype=np.float64).reshape(-1)
+    if o.shape == (3,) and not np.all(np.abs(o) <= MAX_DISTANCE):
+        raise InvalidInput(
+            f"the origin {o.tolist()} is more than {MAX_DISTANCE:g} bohr away: the moments about "
+            "it (~ d^4) would leave floating-point range",
+            field=("origin_shift",),
+            fix=f"give |origin_shift| <= {MAX_DISTANCE:g} bohr",
+        )
     row = box_ground_row(box, origin)
     e = row["energies"]
     q = CHARGE
@@ -373,3 +416,77 @@ def box_molecular_states(box: BoxMolecule, origin: ArrayLike = (0.0, 0.0, 0.0)) 
         charge=q,
         mass=MASS,
     )
+
+
+def box_origin_reasons(
+    report: Report,
+    box: BoxMolecule,
+    shift: ArrayLike,
+    omega: ArrayLike,
+    *,
+    direction: ArrayLike = (0.0, 0.0, 1.0),
+    definitions: tuple[str, ...] = mol.DEFINITIONS,
+    index: complex = 1.0,
+    tolerance: float = mol.ORIGIN_RTOL,
+    max_states: int = MAX_BOX_STATES,
+) -> Report:
+    """``report`` (of :func:`core.molecular.material_constants_report` for ``box`` shifted by
+    ``shift``) with the reason of each failed origin-independence check: the
+    basis-incompleteness residual and the n_max that brings it under ``tolerance``.
+
+    The change of the Raab-de Lange and covariant constants under a shift is the incompleteness
+    of the sum over states, which for the box falls as n_max^-3 like the Thomas-Reiche-Kuhn
+    residual (module docstring); the residual at n_max - 2 per axis gives the local exponent and
+    :func:`core.emitters.box.power_law_cutoff` the cutoff (tests/core/test_molecular_box.py
+    checks that it closes the residual). Nothing is recomputed when the checks pass.
+    """
+    judged = {
+        mol.ORIGIN_INDEPENDENCE[d].name: d
+        for d in definitions
+        if mol.ORIGIN_INDEPENDENCE[d].kind != "value"
+    }
+    failed = {n: c for n, c in report.failed.items() if n in judged}
+    if not failed:
+        return report
+    w = np.asarray(omega, dtype=np.float64)
+    sigma = np.asarray(direction, dtype=np.float64)
+    n = int(np.max(box.n_max))
+    lower = np.maximum(box.n_max - 2, 1)
+    n_lo = int(np.max(lower))
+    rel_lo: dict[str, float] = {}
+    if n_lo < n and int(np.prod(lower)) > 1:
+        small = BoxMolecule(box.lengths, box.center, lower, box.linewidth)
+        s0 = box_molecular_states(small)
+        s1 = box_molecular_states(small, np.asarray(shift, dtype=np.float64))
+        t0 = mol.molecular_tensors(s0, w, max_states=max(s0.size, 1))
+        t1 = mol.molecular_tensors(s1, w, max_states=max(s1.size, 1))
+        rep = mol.origin_report(t0, t1, sigma, tuple(judged.values()), index)
+        rel_lo = {
+            d: max(rep[d]["A"]["relative_change"], rep[d]["X"]["relative_change"])
+            for d in judged.values()
+        }
+    trk = report.checks.get("thomas_reiche_kuhn")
+    reasons: dict[str, str] = {}
+    for name, c in failed.items():
+        d = judged[name]
+        r = float(c.value or 0.0)
+        r_lo = rel_lo.get(d, 0.0)
+        need, p = power_law_cutoff(n, r, n_lo, r_lo, tolerance)
+        new = [int(v) + need - n for v in box.n_max]
+        states = int(np.prod(new))
+        at_lower = f" (n_max = {[int(v) for v in lower]}: {r_lo:.2g})" if rel_lo else ""
+        trk_text = (
+            f", {r / trk.value:.2g} x its Thomas-Reiche-Kuhn residual {trk.value:.2g}"
+            if trk is not None and trk.value
+            else ""
+        )
+        text = (
+            f"that change is the basis-incompleteness residual of the n_max = "
+            f"{[int(v) for v in box.n_max]} basis{at_lower}{trk_text}; it falls as n_max^-3 (here "
+            f"n_max^-{p:.2g}), so raise n_max to {new} ({states} states) for origin_tolerance = "
+            f"{tolerance:.3g}"
+        )
+        if states - 1 > max_states:
+            text += f", beyond the limit of {max_states} states: loosen origin_tolerance instead"
+        reasons[name] = text
+    return with_reasons(report, reasons)

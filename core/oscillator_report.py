@@ -279,6 +279,49 @@ def multipole_ordering_check(medium: osc.OscillatorMedium) -> Check:
     )
 
 
+def tail_reason(
+    medium: osc.OscillatorMedium,
+    samplings: Sequence[Sampling],
+    order: Check,
+    tol: float = 0.0,
+) -> str | None:
+    """Why a medium that satisfies eq 25 at every resonance still shows gain, with numbers.
+
+    Eq 25 makes Im(eps mu) > 0 at the dipole-octopole resonances; above the tail crossover
+    w_x = sqrt(Delta_edip / Delta_dipoct) of a transition its dipole-octopole absorption
+    (~ Delta_dipoct w^2 Im 1/D_e) outgrows its electric-dipole absorption (~ Delta_edip Im 1/D_e)
+    (:func:`multipole_ordering_check`, ``tail_crossover``). When every gain point found lies above
+    the smallest crossover, that is the reason, and the strengths to change are named; ``None``
+    otherwise (no claim that the samples do not support).
+    """
+    cross = [(i, x) for i, x in enumerate(order.details.get("tail_crossover", [])) if x is not None]
+    if not cross:
+        return None
+    i_x, w_x = min(cross, key=lambda p: p[1])
+    starts = []
+    for smp in samplings:
+        w = np.asarray(smp.w, dtype=np.float64).reshape(-1)
+        if w.size == 0:
+            continue
+        r = osc.evaluate(medium, w)
+        bad = passivity_indicator(r.epsilon, r.mu) < -tol
+        if bad.any():
+            starts.append((float(w[bad].min()), smp))
+    if not starts:
+        return None
+    w0, smp = min(starts, key=lambda p: p[0])
+    if w0 <= w_x:
+        return None
+    out_w0, out_x = (float(v) for v in smp.to_output(np.array([w0, w_x])))
+    return (
+        f"eq 25 holds at every resonance, but the gain lies above the tail crossover "
+        f"sqrt(e_dip/dip_oct) = {out_x:.4g} of transition {i_x} (first gain near "
+        f"{out_w0:.4g}), where its dipole-octopole absorption outgrows its electric-dipole "
+        "absorption: there these strengths leave the multipole expansion behind eq 21; a smaller "
+        "dip_oct or a larger e_dip moves the crossover up"
+    )
+
+
 def static_limits_check(medium: osc.OscillatorMedium) -> Check:
     """The :data:`STATIC_LIMITS` value check: details ``eps_static``, ``mu_static``, ``chi_static``."""
     return STATIC_LIMITS.value_only(**osc.static_limits(medium))
@@ -313,7 +356,7 @@ def medium_checks(
     checks, notes
         ``sum_rule_26``, ``static_limits``, ``diamagnetic``, ``passive`` (with samplings),
         ``multipole_ordering``; the notes: :data:`TAIL_NOTE` when Im(eps mu) < 0 was found
-        although eq 25 holds for every transition.
+        although eq 25 holds for every transition and no specific tail reason could be given.
     """
     sr = osc.sum_rule_check(medium, sum_rule_tolerance)
     if high_frequency is not None:
@@ -353,9 +396,13 @@ def medium_checks(
                     "(Delta_dipoct w_eg^2 < Delta_edip) fails there, so the medium amplifies at "
                     "those frequencies",
                 )
-        pairs.append(("passive", pas))
         if pas.verdict is False and order.verdict:
-            notes = (TAIL_NOTE,)
+            why = tail_reason(medium, samplings, order, passivity_tol)
+            if why:  # the specific reason, with numbers, in the check's own warning
+                pas = dataclasses.replace(pas, warning=f"{(pas.warning or '').rstrip('. ')}; {why}")
+            else:
+                notes = (TAIL_NOTE,)
+        pairs.append(("passive", pas))
     pairs.append(("multipole_ordering", order))
     return checks_of(*pairs), notes
 
@@ -427,11 +474,21 @@ def oscillator_report(
     PoleOnGrid
         A grid point on an undamped resonance.
     InvalidInput
-        ``k`` given with w = 0 on the grid (eps' is undefined there).
+        ``k`` given with w = 0 on the grid (eps' is undefined there); a grid frequency beyond
+        :data:`core.oscillators.FREQUENCY_RANGE` (field ``field``).
     """
     wv = np.ascontiguousarray(w, dtype=np.float64).reshape(-1)
     if grid is None:
         grid = OutputGrid(points=wv, unit=medium_unit, to_output=identity)
+    top = float(np.max(np.abs(wv))) if wv.size else 0.0
+    if not top <= osc.FREQUENCY_RANGE[1]:
+        raise InvalidInput(
+            f"grid frequency {top:.3g} (in the medium's unit) is beyond the usable range "
+            f"|w| <= {osc.FREQUENCY_RANGE[1]:.0e}: w^2 and the resonance denominators would leave "
+            "floating-point range",
+            field=(*field,),
+            fix=f"keep the grid within {osc.FREQUENCY_RANGE[1]:.0e} of the medium's unit",
+        )
     osc.check_poles(medium, wv, field)
     if k is not None and np.any(wv == 0):
         raise InvalidInput(

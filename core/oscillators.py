@@ -75,6 +75,14 @@ CHUNK_BYTES: Final = 32 * 2**20
 #: Relative distance |w - w_eg| / w_eg under which an undamped pole counts as "on the grid".
 POLE_RTOL: Final = 1e-12
 
+#: Usable range of every frequency of a medium (transition frequencies, nonzero linewidths and
+#: grid frequencies, in the medium's unit): the denominators w_eg^2 - w^2 - 2 i w gamma and their
+#: squared magnitudes (~ w^4) then stay inside double precision (1e-308 .. 1e308) with room for
+#: strengths up to :data:`MAX_STRENGTH`.
+FREQUENCY_RANGE: Final = (1e-30, 1e30)
+#: Largest |strength| (any of eq 21's, in its own dimension): Delta / D stays below ~1e180.
+MAX_STRENGTH: Final = 1e60
+
 #: Relative tolerance of the eq-26 verdict, relative to the sum of the magnitudes of its terms.
 SUM_RULE_RTOL: Final = 1e-9
 
@@ -90,7 +98,8 @@ SUM_RULE_26: Final = CheckSpec(
     "inconsistent (usually a truncated or mistyped diamagnetic term).",
     tolerance=SUM_RULE_RTOL,
     warning="sum rule (26) violated (residual {value:.6g}, scale {scale:.6g}): mu(w -> inf) - 1 "
-    "= {mu_infinity_minus_1:.3g}, not 0",
+    "= {mu_infinity_minus_1:.3g}, not 0; the transitions' dia / omega^2, quad and dip_oct "
+    "strengths must cancel",
 )
 
 #: The static response: diamagnetic when chi(0) = 1 - 1/mu(0) < 0, i.e. 1/mu(0) > 1 (eq 22; a
@@ -167,6 +176,38 @@ class OscillatorMedium:
                 field=("transitions", i, "omega"),
                 fix="give w_eg > 0; a zero-frequency transition has no meaning in eq 21",
             )
+        lo, hi = FREQUENCY_RANGE
+        out = (self.omega < lo) | (self.omega > hi)
+        if out.any():
+            i = int(np.argmax(out))
+            raise InvalidInput(
+                f"transition frequency {self.omega[i]:.3g} is outside the usable range "
+                f"[{lo:.0e}, {hi:.0e}] of the medium's unit: w_eg^2 and the resonance "
+                "denominators would leave floating-point range",
+                field=("transitions", i, "omega"),
+                fix=f"give {lo:.0e} <= omega <= {hi:.0e}, or express the medium in a unit in "
+                "which its frequencies are of ordinary size",
+            )
+        g_out = (self.gamma != 0) & ((np.abs(self.gamma) < lo) | (np.abs(self.gamma) > hi))
+        if g_out.any():
+            i = int(np.argmax(g_out))
+            raise InvalidInput(
+                f"linewidth {self.gamma[i]:.3g} is outside the usable range: give 0 (undamped) "
+                f"or {lo:.0e} <= gamma <= {hi:.0e} in the medium's unit",
+                field=("transitions", i, "gamma"),
+                fix=f"give gamma = 0 or {lo:.0e} <= gamma <= {hi:.0e}",
+            )
+        for name in STRENGTHS:
+            big = np.abs(getattr(self, name)) > MAX_STRENGTH
+            if big.any():
+                i = int(np.argmax(big))
+                raise InvalidInput(
+                    f"{name} = {getattr(self, name)[i]:.3g} is outside the usable range "
+                    f"|{name}| <= {MAX_STRENGTH:.0e}: its products with the resonance "
+                    "denominators would leave floating-point range",
+                    field=("transitions", i, name),
+                    fix=f"give |{name}| <= {MAX_STRENGTH:.0e}",
+                )
         if np.any(self.gamma < 0):
             i = int(np.argmax(self.gamma < 0))
             raise InvalidInput(

@@ -91,7 +91,7 @@ async def box_strengths(
         rows = None
         if body.convergence:
             rows = em.box_convergence(body.lengths, params, range(2, body.n_max + 1), **kw)
-        return em.emitter_report(
+        report = em.emitter_report(
             res,
             model="emitter-box",
             version=em.MODEL_VERSIONS["emitter-box"],
@@ -99,6 +99,14 @@ async def box_strengths(
             w=w,
             grid=grid,
             convergence=rows,
+        )
+        return em.box_reasons(
+            report,
+            body.lengths,
+            params,
+            body.n_max,
+            body.tolerance,
+            max_n_max=settings.max_emitter_n_max,
         )
 
     return await svc.respond(

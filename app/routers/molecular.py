@@ -28,7 +28,7 @@ from app.settings import Settings
 from core import molecular as mol
 from core.checks import Report
 from core.errors import CoreError, InvalidInput, LimitExceeded
-from core.molecular_box import BoxMolecule, box_molecular_states
+from core.molecular_box import BoxMolecule, box_molecular_states, box_origin_reasons
 from core.units import linear_scale, to_angular
 
 router = APIRouter(prefix="/v1/molecular", tags=["molecular"])
@@ -71,6 +71,16 @@ def _complex_array(spec: Any, name: str) -> np.ndarray:
     return re + 1j * im
 
 
+def _box(spec: BoxMoleculeSpec) -> BoxMolecule:
+    """The core box of a request's box spec."""
+    return BoxMolecule(
+        np.asarray(spec.lengths, dtype=np.float64),
+        np.asarray(spec.center, dtype=np.float64),
+        np.asarray(spec.n_max, dtype=np.int64),
+        spec.linewidth,
+    )
+
+
 def build_states(
     body: MaterialConstantsRequest | RefractiveIndexRequest,
     settings: Settings,
@@ -91,13 +101,7 @@ def build_states(
                     field=("box", "n_max"),
                     fix="lower n_max (4-8 per axis is plenty for the checks)",
                 )
-            box = BoxMolecule(
-                np.asarray(spec.lengths, dtype=np.float64),
-                np.asarray(spec.center, dtype=np.float64),
-                np.asarray(spec.n_max, dtype=np.int64),
-                spec.linewidth,
-            )
-            return box_molecular_states(box, origin)
+            return box_molecular_states(_box(spec), origin)
         s = len(spec.energies)
         if s > settings.max_molecular_states:
             raise LimitExceeded(
@@ -196,7 +200,7 @@ async def material_constants(
     )
 
     def compute() -> Report:
-        return mol.material_constants_report(
+        report = mol.material_constants_report(
             states0,
             grid_hartree(body.frequencies),
             direction=body.direction,
@@ -212,6 +216,19 @@ async def material_constants(
             grid_unit=_grid_unit(body.frequencies),
             max_states=settings.max_molecular_states,
             max_frequencies=mol.MAX_FREQUENCIES,
+        )
+        if body.box is None or body.origin_shift is None:
+            return report
+        return box_origin_reasons(
+            report,
+            _box(body.box),
+            body.origin_shift,
+            grid_hartree(body.frequencies),
+            direction=body.direction,
+            definitions=tuple(body.definitions),
+            index=body.index,
+            tolerance=body.origin_tolerance,
+            max_states=settings.max_molecular_states,
         )
 
     return await svc.respond(

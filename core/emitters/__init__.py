@@ -24,16 +24,19 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike
 
+from core.checks import Report
 from core.emitters.analysis import EmitterResult, Reference, analyse, convergence_table
 from core.emitters.box import (
     VAN_VLECK_REFERENCE_N,
     box_ground_r2,
     box_moments,
     box_van_vleck,
+    check_box,
+    power_law_cutoff,
 )
 from core.emitters.custom import custom_moments
 from core.emitters.harmonic import harmonic_ground_r2, harmonic_moments, harmonic_van_vleck
-from core.emitters.report import emitter_report
+from core.emitters.report import convergence_errors, emitter_report, with_reasons
 from core.emitters.strengths import (
     EmitterParams,
     Strengths,
@@ -69,6 +72,7 @@ __all__ = [
     "angular_momentum",
     "box_convergence",
     "box_emitter",
+    "box_reasons",
     "box_reference",
     "check_limits",
     "custom_emitter",
@@ -126,6 +130,7 @@ def box_emitter(
     """
     check_limits(n_max=int(n_max), max_n_max=max_n_max)
     check_limits(states=int(n_max) ** 3 - 1, max_states=max_states)
+    check_box(lengths, params.mass, int(n_max))
     moments = box_moments(lengths, params.mass, n_max)
     return analyse(
         moments, params, box_reference(lengths, params), merge=merge, frequencies=frequencies
@@ -147,6 +152,86 @@ def box_convergence(
     check_limits(states=top**3 - 1, max_states=max_states)
     moments = box_moments(lengths, params.mass, top)
     return convergence_table(moments, params, box_reference(lengths, params), ns)
+
+
+def box_reasons(
+    report: Report,
+    lengths: ArrayLike,
+    params: EmitterParams,
+    n_max: int,
+    tolerance: float,
+    *,
+    max_n_max: int | None = DEFAULT_MAX_N_MAX,
+) -> Report:
+    """The box's report with the reason of each failed check: how far the basis is from the
+    tolerance and the n_max that closes it.
+
+    Every convergence residual of the box (``trk_sum``, ``langevin``, ``van_vleck``,
+    ``chi_static_reference``, ``sum_rule_26``; :func:`core.emitters.report.convergence_errors`)
+    falls as n_max^-3 (:mod:`core.emitters.box`); the residuals at ``n_max`` and ``n_max - 2``
+    give the local exponent and :func:`core.emitters.box.power_law_cutoff` the cutoff that reaches
+    ``tolerance``. ``multipole_ordering`` and ``passive`` get the long-wavelength reason: the
+    expansion behind eq 21 needs w L << 1, and the failing transitions (the gain) lie where
+    w max(L) > 1. Nothing is recomputed when every check passes.
+    """
+    failed = report.failed
+    if not failed:
+        return report
+    tol = float(tolerance)
+    ls = np.asarray(lengths, dtype=np.float64).reshape(-1)
+    l_max = float(np.max(ls))
+    d = report.results["diagnostics"]
+    errs = convergence_errors(d)
+    n_lo = int(n_max) - 2
+    lower: dict[str, float] = {}
+    lower_row: dict[str, float | int | bool | str | None] = {}
+    if n_lo >= 2:
+        lower_row = box_convergence(ls, params, [n_lo], max_n_max=None, max_states=None)[0]
+        lower = convergence_errors(lower_row)
+    reasons: dict[str, str] = {}
+    for name, r in errs.items():
+        if name not in failed or not r > tol:
+            continue
+        r_lo = lower.get(name, 0.0)
+        need, p = power_law_cutoff(int(n_max), r, n_lo, r_lo, tol)
+        at_lower = f" (n_max = {n_lo}: {r_lo:.2g})" if lower else ""
+        text = (
+            f"the n_max = {n_max} basis closes it to {r:.2g}{at_lower}; the box converges as "
+            f"n_max^-3 (here n_max^-{p:.2g}), so raise n_max to {need} for tolerance = {tol:.3g}"
+        )
+        if max_n_max is not None and need > max_n_max:
+            reach = r * (int(n_max) / max_n_max) ** p
+            text += (
+                f", beyond the limit max_n_max = {max_n_max}: the most it reaches is about "
+                f"{reach:.2g}, so ask for tolerance >= {reach:.2g}"
+            )
+        reasons[name] = text
+    if "multipole_ordering" in failed:
+        c = failed["multipole_ordering"]
+        idx = list(c.details.get("failing", []))
+        w_fail = [float(report.results["medium"]["transitions"][i]["omega"]) for i in idx]
+        text = (
+            f"those transitions (w_eg = {', '.join(f'{w:.4g}' for w in w_fail)}) have w_eg "
+            f"max(lengths) = {', '.join(f'{w * l_max:.3g}' for w in w_fail)} > 1, where the "
+            "long-wavelength (multipole) expansion behind eqs 21 and 25 no longer holds"
+        )
+        if lower_row and lower_row.get("multipole_ordering_violations") == 0:
+            text += f"; with n_max = {n_lo} eq 25 holds for every transition"
+        reasons["multipole_ordering"] = text
+    if "passive" in failed:
+        c = failed["passive"]
+        ivs = c.details.get("non_passive_intervals", [])
+        if ivs:
+            start = min(float(iv["start"]) for iv in ivs)
+            text = (
+                f"the gain starts at w = {start:.4g}, above 1/max(lengths) = {1.0 / l_max:.4g}, "
+                "where the long-wavelength (multipole) expansion behind eq 21 no longer holds"
+            )
+            grid = c.details.get("samplings", {}).get("grid")
+            if grid is not None and grid.get("verdict"):
+                text += "; on the request's frequencies the medium is passive"
+            reasons["passive"] = text
+    return with_reasons(report, reasons)
 
 
 def harmonic_emitter(

@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 from core.emitters.separable import Axis1D, separable_moments
 from core.emitters.strengths import EmitterParams, TransitionMoments, check_limits
 from core.errors import InvalidInput
+from core.oscillators import FREQUENCY_RANGE
 
 FloatArray = NDArray[np.float64]
 
@@ -90,7 +91,9 @@ def box_axis(length: float, mass: float, n_max: int) -> Axis1D:
     return Axis1D(energy=e - e[0], x=x, px=px, quantum_numbers=n)
 
 
-def _check_box(lengths: ArrayLike, mass: float, n_max: int) -> tuple[float, float, float]:
+def check_box(lengths: ArrayLike, mass: float, n_max: int) -> tuple[float, float, float]:
+    """Validate a box (three positive sides, m > 0, n_max >= 2, transition frequencies within
+    :data:`core.oscillators.FREQUENCY_RANGE`); returns (Lx, Ly, Lz). Raises InvalidInput."""
     ls = np.asarray(lengths, dtype=np.float64).reshape(-1)
     if ls.shape != (3,):
         raise InvalidInput("give three side lengths (Lx, Ly, Lz)", field=("lengths",))
@@ -108,6 +111,21 @@ def _check_box(lengths: ArrayLike, mass: float, n_max: int) -> tuple[float, floa
             f"n_max must be an integer >= 2 (got {n_max})",
             field=("n_max",),
             fix="give n_max >= 2 so that at least one transition is allowed",
+        )
+    # transition frequencies of the basis (eq 24): lowest (2,1,1) along the longest side,
+    # highest (n_max, n_max, n_max); both must lie in the medium's usable range
+    lo, hi = FREQUENCY_RANGE
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        m = np.float64(mass)
+        w_low = 3.0 * np.pi**2 / (2.0 * m * np.max(ls) ** 2)
+        w_high = np.pi**2 * (np.float64(n_max) ** 2 - 1.0) / (2.0 * m) * np.sum(ls**-2.0)
+    if not (lo <= w_low and w_high <= hi):
+        raise InvalidInput(
+            f"the box's transition frequencies pi^2 (n^2 - 1) / (2 m L^2) span [{w_low:.3g}, "
+            f"{w_high:.3g}], outside the usable range [{lo:.0e}, {hi:.0e}] of the frequency unit",
+            field=("lengths",),
+            fix="choose lengths and mass so that 1/(m L^2) is of ordinary size in the frequency "
+            "unit (the paper: L ~ 0.03-0.06 c/w_p, m = 500 w_p)",
         )
     return float(ls[0]), float(ls[1]), float(ls[2])
 
@@ -140,7 +158,7 @@ def box_moments(
     """
     check_limits(n_max=int(n_max), max_n_max=max_n_max)
     check_limits(states=int(n_max) ** 3 - 1, max_states=max_states)
-    lx, ly, lz = _check_box(lengths, mass, n_max)
+    lx, ly, lz = check_box(lengths, mass, n_max)
     axes = (box_axis(lx, mass, n_max), box_axis(ly, mass, n_max), box_axis(lz, mass, n_max))
     return separable_moments(axes)
 
@@ -186,3 +204,47 @@ def box_van_vleck(
     full = total(n_ref)
     half = total(max(n_ref // 2, 2))
     return full, abs(full - half)
+
+
+#: Asymptotic convergence exponent of the box's sums over states: every residual of a truncated
+#: box basis (TRK, eq 26, Langevin, chi(0); the origin dependence of core.molecular_box) falls as
+#: n_max^-3 (module docstring). The local exponent measured between two cutoffs rises towards it
+#: from below, so extrapolating with the smaller of the two never underestimates the cutoff.
+BOX_CONVERGENCE_EXPONENT: Final = 3.0
+
+
+def power_law_cutoff(
+    n: int, residual: float, n_lower: int, residual_lower: float, tolerance: float
+) -> tuple[int, float]:
+    """The cutoff at which a residual that falls as n^-p reaches ``tolerance``.
+
+    Parameters
+    ----------
+    n, residual
+        The cutoff used and the (positive) residual it leaves.
+    n_lower, residual_lower
+        A smaller cutoff of the same parity and its residual (the local exponent comes from the
+        two); with ``n_lower >= n`` or a non-decreasing residual the asymptotic exponent
+        :data:`BOX_CONVERGENCE_EXPONENT` is used.
+    tolerance
+        The residual wanted (> 0).
+
+    Returns
+    -------
+    n_needed, p
+        The smallest cutoff of the parity of ``n`` with n_needed >= n (residual / tolerance)^(1/p),
+        and the exponent used: p = min(local exponent, 3), so that n_needed is not too small
+        where the convergence is still pre-asymptotic (tests/core/test_emitters_box.py checks
+        that the cutoff it gives does close the residual).
+    """
+    p = BOX_CONVERGENCE_EXPONENT
+    if 0 < n_lower < n and residual_lower > residual > 0:
+        local = float(np.log(residual_lower / residual) / np.log(n / n_lower))
+        p = min(max(local, 0.5), BOX_CONVERGENCE_EXPONENT)
+    if residual <= tolerance:
+        return int(n), p
+    need = float(n) * (residual / tolerance) ** (1.0 / p)
+    out = int(np.ceil(need - 1e-9))
+    if (out - n) % 2:
+        out += 1  # keep the parity: the box's odd-parity (dipole) states come in steps of 2
+    return out, p

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from core.emitters.separable import Axis1D, separable_moments
 from core.emitters.strengths import EmitterParams, TransitionMoments
 from core.errors import InvalidInput
+from core.oscillators import FREQUENCY_RANGE
 
 FloatArray = NDArray[np.float64]
 
@@ -55,14 +56,22 @@ def _check_frequencies(frequencies: ArrayLike, mass: float) -> FloatArray:
     if w.shape != (3,):
         raise InvalidInput(
             "give one oscillator frequency (isotropic) or three (w_x, w_y, w_z)",
-            field=("frequencies",),
+            field=("oscillator_frequencies",),
         )
+    lo, hi = FREQUENCY_RANGE
     for a, v in enumerate(w):
         if not np.isfinite(v) or v <= 0:
             raise InvalidInput(
                 f"oscillator frequency {'xyz'[a]} must be finite and > 0 (got {v})",
-                field=("frequencies", a),
+                field=("oscillator_frequencies", a if len(np.atleast_1d(frequencies)) > 1 else 0),
                 fix="give positive oscillator frequencies",
+            )
+        if not lo <= v <= hi:
+            raise InvalidInput(
+                f"oscillator frequency {'xyz'[a]} = {v:.3g} is outside the usable range "
+                f"[{lo:.0e}, {hi:.0e}]: the strengths (~ w^2) would leave floating-point range",
+                field=("oscillator_frequencies", a if len(np.atleast_1d(frequencies)) > 1 else 0),
+                fix=f"give {lo:.0e} <= w <= {hi:.0e} in the frequency unit",
             )
     if not np.isfinite(mass) or mass <= 0:
         raise InvalidInput(f"mass must be > 0 (got {mass})", field=("mass",))

@@ -34,6 +34,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -115,6 +116,37 @@ CHI_STATIC_REFERENCE: Final = CheckSpec(
     warning="chi(0) = {chi_static:.6g} from the strengths vs {reference:.6g} (Langevin + Van "
     "Vleck computed directly): the basis is not converged at the requested tolerance",
 )
+
+
+def convergence_errors(diagnostics: Mapping[str, Any]) -> dict[str, float]:
+    """The relative residual of each convergence statement, as its check judges it against the
+    tolerance: ``trk_sum`` |1 - sum Delta_edip / w_p^2|, ``langevin`` |chi_dia - chi_L| / |chi_L|,
+    ``van_vleck`` and ``chi_static_reference`` relative to |chi_L| + |chi_VV|, ``sum_rule_26``
+    |residual| / scale (eq 26). All dimensionless; keys are the check names."""
+    d = diagnostics
+    lang = float(d["chi_langevin"])
+    vv = float(d["chi_van_vleck"])
+    scale = max(abs(lang) + abs(vv), 1e-300)
+    return {
+        "trk_sum": abs(float(d["trk_residual"])),
+        "langevin": abs(float(d["chi_dia_strengths"]) - lang) / max(abs(lang), 1e-300),
+        "van_vleck": abs(float(d["chi_van_vleck_strengths"]) - vv) / scale,
+        "chi_static_reference": abs(float(d["chi_static_error"])) / scale,
+        "sum_rule_26": abs(float(d["sum_rule_residual"])) / max(float(d["sum_rule_scale"]), 1e-300),
+    }
+
+
+def with_reasons(report: Report, reasons: Mapping[str, str]) -> Report:
+    """``report`` with the reason ``reasons[name]`` appended to the warning of each failed check
+    ``name`` (the check's warning and ``meta.warnings`` stay one text)."""
+    checks = dict(report.checks)
+    for name, why in reasons.items():
+        c = checks.get(name)
+        if c is None or c.verdict is not False or not why:
+            continue
+        base = (c.warning or name).rstrip(". ")
+        checks[name] = dataclasses.replace(c, warning=f"{base}; {why}")
+    return dataclasses.replace(report, checks=checks)
 
 
 def basis_checks(diagnostics: Mapping[str, Any], tolerance: float) -> dict[str, Check]:
@@ -297,5 +329,7 @@ __all__ = [
     "UNITS",
     "VAN_VLECK",
     "basis_checks",
+    "convergence_errors",
     "emitter_report",
+    "with_reasons",
 ]

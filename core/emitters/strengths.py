@@ -76,7 +76,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from core.errors import InvalidInput, LimitExceeded
-from core.oscillators import STRENGTHS, OscillatorMedium
+from core.oscillators import FREQUENCY_RANGE, STRENGTHS, OscillatorMedium
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
@@ -146,6 +146,24 @@ class EmitterParams:
                 f"linewidth must be >= 0 (got {self.linewidth})",
                 field=("gamma",),
                 fix="give gamma >= 0; a negative width breaks causality",
+            )
+        lo, hi = FREQUENCY_RANGE
+        if self.linewidth != 0 and not lo <= self.linewidth <= hi:
+            raise InvalidInput(
+                f"linewidth {self.linewidth:.3g} is outside the usable range: give 0 or "
+                f"{lo:.0e} <= gamma <= {hi:.0e}",
+                field=("gamma",),
+                fix=f"give gamma = 0 or {lo:.0e} <= gamma <= {hi:.0e} in the frequency unit",
+            )
+        wp2 = self.density * (self.charge / self.mass) * self.charge
+        if not lo**2 <= wp2 <= hi**2:
+            raise InvalidInput(
+                f"w_p^2 = density charge^2 / mass = {wp2:.3g} is outside the usable range "
+                f"[{lo**2:.0e}, {hi**2:.0e}]: the strengths (~ w_p^2) would leave floating-point "
+                "range",
+                field=("density",),
+                fix="choose density, charge and mass so that w_p is between "
+                f"{lo:.0e} and {hi:.0e} in the frequency unit (the paper: w_p = 1)",
             )
 
     @property

@@ -229,3 +229,39 @@ def test_oversized_box_basis_is_refused_naming_the_limit():
     with pytest.raises(LimitExceeded) as exc:
         box_states(BoxMolecule(LENGTHS, CENTER, (40, 40, 40)))
     assert exc.value.limit_name == "max_box_states"
+
+
+def test_the_n_max_an_origin_warning_names_closes_the_origin_residual() -> None:
+    """The anelli-box-origin-report molecule: the n_max = 5 basis moves the Raab-de Lange
+    constants by 7e-3 under a 10 bohr shift; the warning names the n_max (n^-3 law) that brings
+    it under 1e-3, and that basis does, computed."""
+    import re
+
+    import numpy as np
+
+    from core import molecular as mol
+    from core.checks import Report
+    from core.molecular_box import BoxMolecule, box_molecular_states, box_origin_reasons
+
+    w = np.linspace(0.05, 4.0, 80)
+    shift = [0.0, 10.0, 0.0]
+
+    def report(n: int) -> Report:
+        box = BoxMolecule(np.array([2.0, 2.9, 3.7]), np.array([1.5, -0.8, 2.2]), [n] * 3, 0.02)
+        rep = mol.material_constants_report(
+            box_molecular_states(box),
+            w,
+            include_tensors=False,
+            shifted=box_molecular_states(box, shift),
+            shift=shift,
+            definitions=("raab_de_lange",),
+        )
+        return box_origin_reasons(rep, box, shift, w, definitions=("raab_de_lange",))
+
+    c = report(5).checks["origin_independence_raab_de_lange"]
+    assert c.verdict is False and c.value == pytest.approx(6.83e-3, rel=1e-2)
+    m = re.search(r"raise n_max to \[(\d+), \1, \1\]", c.warning or "")
+    assert m, c.warning
+    need = int(m.group(1))
+    assert 8 < need <= 12
+    assert report(need).checks["origin_independence_raab_de_lange"].verdict is True
