@@ -8,8 +8,17 @@ module then
    ``If-None-Match`` gets 304 before any work;
 2. looks the key up in the cache (``X-Cache: hit``), else computes in a worker thread (never on
    the event loop), with identical concurrent misses in this process sharing one computation;
-3. stores the result compressed with the configured TTL and answers JSON (``meta`` first) or, with
-   ``?format=csv``, CSV with a header row.
+3. stores the result compressed with the configured TTL and answers JSON (``meta`` first) or
+   another representation (app/formats.py: CSV, NumPy .npz, figures), encoded in a worker thread.
+
+The representation: ``?format=`` wins; without it the ``Accept`` header is negotiated
+(:func:`app.formats.negotiate`: ``text/csv``, ``application/x-npz``, ``application/json``, and the
+image types where a figure encoder exists); nothing acceptable is 406 problem+json naming the
+formats the endpoint can give, before any work. Each representation has its own ETag (key +
+format), answers carry ``Vary: Accept``, and every non-JSON answer a ``Content-Disposition``
+attachment named ``<model>-<first 12 of the parameter hash>.<ext>``. An encoded representation is
+cached beside the answer (key ``<key>:<fmt>``, same TTL), so a repeated download of a big CSV or
+npz is bytes, not a decode and re-encode.
 
 The compute function returns the :class:`core.checks.Report` of the computation; its
 :meth:`~core.checks.Report.payload` gives the model-specific part of ``meta`` (``checks``,
@@ -23,7 +32,7 @@ import hashlib
 import time
 import zlib
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import anyio
 import numpy as np
@@ -33,7 +42,15 @@ from fastapi.responses import Response
 
 from app.cache import Cache, cache_key
 from app.errors import problem_response
-from app.formats import OutputFormat, encode
+from app.formats import (
+    NotAcceptable,
+    OutputFormat,
+    available_formats,
+    encode,
+    filename,
+    media_type,
+    negotiate,
+)
 from app.responses import FastJSONResponse
 from app.settings import Settings
 from core.checks import Report
@@ -41,7 +58,14 @@ from core.figures import figures_for
 
 FormatQuery = Annotated[
     OutputFormat,
-    Query(description="`json` (default) or `csv`: the arrays as columns with a header row."),
+    Query(
+        description="The representation: "
+        + ", ".join(f"`{f}`" for f in get_args(OutputFormat))
+        + ". `csv`: the arrays as columns with units in the header row, the checks and warnings "
+        "as `#` lines first; `npz`: every array for numpy.load (meta as JSON inside). Without "
+        "it, the `Accept` header decides (text/csv, application/x-npz, application/json, ...); "
+        "this parameter wins over it.",
+    ),
 ]
 
 
@@ -69,10 +93,19 @@ class Service:
         fmt: OutputFormat = "json",
     ) -> Response:
         t0 = time.perf_counter()
+        offered = available_formats()
+        if "format" not in request.query_params:
+            try:
+                fmt = cast(OutputFormat, negotiate(request.headers.get("accept"), offered))
+            except NotAcceptable as exc:
+                return _not_acceptable(request, exc)
         key = cache_key(model, version, params)
         etag = '"' + hashlib.sha256(f"{key}:{fmt}".encode()).hexdigest()[:40] + '"'
         if _etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers={"ETag": etag, "X-Cache": "revalidated"})
+            return Response(
+                status_code=304,
+                headers={"ETag": etag, "X-Cache": "revalidated", "Vary": "Accept"},
+            )
 
         blob = await self.cache.get(key)
         status = "hit"
@@ -95,25 +128,36 @@ class Service:
         else:
             self.cache.stats.hits += 1
 
+        headers = {"ETag": etag, "X-Cache": status, "Vary": "Accept"}
+        ident = {"model": model, "model_version": version, "parameter_hash": key}
+        if fmt != "json":
+            headers["Content-Disposition"] = f'attachment; filename="{filename(model, key, fmt)}"'
+            # the encoded representation is cached beside the answer (key:fmt): a repeated
+            # download of a big CSV or npz is bytes, not a decode and re-encode; its meta has
+            # no per-request fields (cache, elapsed_ms: those are in the headers)
+            rep_key = f"{key}:{fmt}"
+            packed = await self.cache.get(rep_key) if status == "hit" else None
+            if packed is not None:
+                content, mtype = await anyio.to_thread.run_sync(
+                    _unpack_representation, packed, limiter=self.limiter
+                )
+            else:
+                # decoding and re-encoding grow with the answer: never on the event loop
+                content, mtype, fresh = await anyio.to_thread.run_sync(
+                    _encode_representation, fmt, blob, ident, limiter=self.limiter
+                )
+                await self.cache.set(rep_key, fresh, self.settings.cache_ttl_s)
+            return Response(content, media_type=mtype, headers=headers)
         raw = zlib.decompress(blob)
         meta_bytes, data_bytes = raw.split(b"\n", 1)
         meta = orjson.loads(meta_bytes)
         meta.update(
             {
-                "model": model,
-                "model_version": version,
-                "parameter_hash": key,
+                **ident,
                 "cache": status,
                 "elapsed_ms": round((time.perf_counter() - t0) * 1e3, 3),
             }
         )
-        headers = {"ETag": etag, "X-Cache": status}
-        if fmt != "json":
-            # decoding and re-encoding grow with the answer: never on the event loop
-            content, media_type = await anyio.to_thread.run_sync(
-                encode, fmt, meta, data_bytes, limiter=self.limiter
-            )
-            return Response(content, media_type=media_type, headers=headers)
         body = b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
         return Response(body, media_type="application/json", headers=headers)
 
@@ -140,6 +184,46 @@ class Service:
         await self.cache.set(key, blob, self.settings.cache_ttl_s)
         self.cache.stats.sets += 1
         return blob
+
+
+def _encode_representation(
+    fmt: str, blob: bytes, ident: dict[str, str]
+) -> tuple[bytes, str, bytes]:
+    """(content, media type, compressed cache entry) of the stored answer ``blob`` in ``fmt``."""
+    meta_bytes, data_bytes = zlib.decompress(blob).split(b"\n", 1)
+    meta = {**orjson.loads(meta_bytes), **ident}
+    content, mtype = encode(fmt, meta, data_bytes)
+    raw = content.encode() if isinstance(content, str) else content
+    return raw, mtype, zlib.compress(mtype.encode() + b"\n" + raw, 1)
+
+
+def _unpack_representation(packed: bytes) -> tuple[bytes, str]:
+    mtype, content = zlib.decompress(packed).split(b"\n", 1)
+    return content, mtype.decode()
+
+
+def _not_acceptable(request: Request, exc: NotAcceptable) -> Response:
+    names = ", ".join(f"{f} ({media_type(f)})" for f in exc.offered)
+    return problem_response(
+        406,
+        "not-acceptable",
+        "No acceptable representation",
+        f"this endpoint cannot answer Accept: {exc.accept}; it gives {names}",
+        request,
+        errors=[
+            {
+                "field": "",
+                "message": f"Accept: {exc.accept} matches none of {names}",
+                "fix": "send Accept with one of "
+                + ", ".join(media_type(f) for f in exc.offered)
+                + ", or ask with ?format= one of "
+                + ", ".join(exc.offered),
+            }
+        ],
+        headers={"Vary": "Accept"},
+        formats=list(exc.offered),
+        media_types=[media_type(f) for f in exc.offered],
+    )
 
 
 def _json_default(obj: Any) -> Any:

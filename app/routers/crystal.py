@@ -11,7 +11,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.errors import COMPUTE_RESPONSES, PROBLEM_RESPONSES
+from app.errors import COMPUTE_RESPONSES
 from app.schemas.crystal import (
     BandsRequest,
     BandsResponse,
@@ -184,9 +184,11 @@ async def bands(
 @router.post(
     "/berry",
     response_model=BerryResponse,
-    responses=PROBLEM_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
-async def berry(body: BerryRequest, request: Request, svc: ServiceDep) -> Response:
+async def berry(
+    body: BerryRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
+) -> Response:
     """Berry curvature, quantum metric and Chern numbers on a 2D k-grid.
 
     Curvature in the Kubo form Omega_n = -2 Im sum_m v^x_nm v^y_mn / (E_n - E_m)^2 (velocities eq
@@ -220,16 +222,17 @@ async def berry(body: BerryRequest, request: Request, svc: ServiceDep) -> Respon
         version=MODEL_VERSION,
         params={"op": "berry", **body.model_dump()},
         compute=compute,
+        fmt=format,
     )
 
 
 @router.post(
     "/orbital-susceptibility",
     response_model=SusceptibilityResponse,
-    responses=PROBLEM_RESPONSES,
+    responses=COMPUTE_RESPONSES,
 )
 async def orbital_susceptibility(
-    body: SusceptibilityRequest, request: Request, svc: ServiceDep
+    body: SusceptibilityRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
 ) -> Response:
     """Static orbital magnetic susceptibility chi^zz of an insulator (spinless, T = 0).
 
@@ -267,4 +270,5 @@ async def orbital_susceptibility(
         version=MODEL_VERSION,
         params={"op": "orbital-susceptibility", **body.model_dump()},
         compute=compute,
+        fmt=format,
     )

@@ -11,6 +11,7 @@ import pytest
 
 from app.presets import all_presets
 from tests.conftest import assert_problem
+from tests.csvutil import column, parse_csv
 
 TC = 1.0 / (3.0 * math.sqrt(3.0))
 
@@ -50,9 +51,16 @@ async def test_haldane_path_bands_have_the_dirac_gap_at_K(client):
     assert gap.min() == pytest.approx(2 * abs(0.2 - 3 * math.sqrt(3) * 0.04), abs=2e-3)
     assert d["meta"]["units"]["energies"] == "model"
     csv = await client.post("/v1/crystal/bands?format=csv", json=body)
-    assert csv.status_code == 200 and csv.text.splitlines()[0].startswith(
-        "distance,kx,ky,band_0,band_1"
-    )
+    assert csv.status_code == 200
+    _, header, rows = parse_csv(csv.text)
+    assert header[:5] == [
+        "distance [1/model]",
+        "kx [1/model]",
+        "ky [1/model]",
+        "band_0 [model]",
+        "band_1 [model]",
+    ]
+    np.testing.assert_allclose(column(header, rows, "band_1 [model]"), e[:, 1], rtol=1e-15)
 
 
 async def test_general_hopping_list_reproduces_the_haldane_shortcut(client):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import itertools
 import math
 from typing import Any
@@ -14,6 +12,7 @@ import pytest
 
 from app.presets import all_presets
 from tests.conftest import assert_problem
+from tests.csvutil import parse_csv
 
 BOX = "/v1/emitters/box/strengths"
 HARMONIC = "/v1/emitters/harmonic/strengths"
@@ -158,9 +157,10 @@ async def test_second_identical_request_is_a_cache_hit(client):
 async def test_csv_has_one_row_per_grid_point(client):
     r = await client.post(BOX, params={"format": "csv"}, json=fig2b())
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows[0][:3] == ["frequencies", "epsilon_real", "epsilon_imag"]
-    assert len(rows) == 1 + 801
+    comments, header, rows = parse_csv(r.text)
+    assert header[:3] == ["frequency [model]", "Re epsilon [1]", "Im epsilon [1]"]
+    assert len(rows) == 801
+    assert any(c[:2] == ["check", "trk_sum"] for c in comments)  # the verdicts reach CSV users
 
 
 async def test_csv_without_a_grid_is_a_422_naming_frequencies(client):

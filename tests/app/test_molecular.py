@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import csv
-import io
 from typing import Any
 
 import numpy as np
@@ -12,6 +10,7 @@ import numpy as np
 from app.presets import all_presets
 from core.molecular_box import BoxMolecule, box_molecular_states
 from tests.conftest import assert_problem
+from tests.csvutil import parse_csv
 
 CONSTANTS = "/v1/molecular/material-constants"
 INDEX = "/v1/molecular/refractive-index"
@@ -128,9 +127,10 @@ async def test_three_definitions_give_the_same_refractive_index(client):
 async def test_refractive_index_csv_has_grid_and_modes(client):
     r = await client.post(INDEX + "?format=csv", json=small_box_body())
     assert r.status_code == 200
-    rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows[0][:5] == ["frequencies", "n1_real", "n1_imag", "n2_real", "n2_imag"]
-    assert len(rows) == 13
+    _, header, rows = parse_csv(r.text)
+    assert header[0] == "photon energy [hartree]"
+    assert [h.split(" [")[0] for h in header[1:5]] == ["Re n1", "Im n1", "Re n2", "Im n2"]
+    assert len(rows) == 12
 
 
 async def test_energy_unit_is_converted(client):

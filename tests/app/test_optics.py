@@ -4,8 +4,6 @@ the shared medium union, limits and problem+json."""
 from __future__ import annotations
 
 import copy
-import csv
-import io
 from typing import Any
 
 import numpy as np
@@ -14,6 +12,7 @@ from scipy import constants as sc
 
 from app.presets import all_presets
 from tests.conftest import assert_problem
+from tests.csvutil import column, parse_csv
 
 REFL = "/v1/optics/reflectance"
 DISP = "/v1/optics/dispersion"
@@ -60,9 +59,14 @@ async def test_csv_has_one_row_per_angle_and_frequency(client):
     }
     r = await client.post(REFL + "?format=csv", json=body)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(r.text)))
-    assert "R_p" in rows[0] and "r_p_real" in rows[0] and "R_s" not in rows[0]
-    assert len(rows) == 1 + 2 * 5
+    comments, header, rows = parse_csv(r.text)
+    assert "R_p [1]" in header and "Re r_p [1]" in header and "R_s [1]" not in header
+    assert len(rows) == 2 * 5
+    # the checks reach a CSV user too
+    assert ["check", "energy_p", "true", "bound"] == comments[2][:4]
+    # R + T + A = 1 row by row
+    r_, t_, a_ = (column(header, rows, f"{q}_p [1]") for q in "RTA")
+    np.testing.assert_allclose(r_ + t_ + a_, 1.0, atol=1e-12)
 
 
 async def test_quarter_wave_mirror_in_nanometres_matches_closed_form(client):

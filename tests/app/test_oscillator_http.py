@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import csv
-import io
 from typing import Any
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 
 from app.presets import all_presets
 from tests.conftest import assert_problem
+from tests.csvutil import column, parse_csv
 
 URL = "/v1/oscillator/response"
 
@@ -118,12 +117,14 @@ async def test_csv_has_header_and_the_json_numbers(client):
     rj = (await client.post(URL, json=fig2a())).json()
     rc = await client.post(URL + "?format=csv", json=fig2a())
     assert rc.status_code == 200 and rc.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(rc.text)))
-    header, data = rows[0], np.array(rows[1:], dtype=float)
-    assert header[:3] == ["frequencies", "epsilon_real", "epsilon_imag"]
-    assert data.shape == (801, len(header))
-    np.testing.assert_array_equal(data[:, header.index("mu_imag")], rj["mu"]["imag"])
-    np.testing.assert_array_equal(data[:, header.index("reflectance")], rj["reflectance"])
+    _, header, rows = parse_csv(rc.text)
+    assert header[:3] == ["frequency [model]", "Re epsilon [1]", "Im epsilon [1]"]
+    assert len(rows) == 801 and all(len(r) == len(header) for r in rows)
+    # the same numbers as JSON (repr round trip: equal to rounding)
+    np.testing.assert_allclose(column(header, rows, "Im mu [1]"), rj["mu"]["imag"], rtol=1e-15)
+    np.testing.assert_allclose(
+        column(header, rows, "reflectance [1]"), rj["reflectance"], rtol=1e-15
+    )
 
 
 async def test_nonlocal_permittivity_only_with_k(client):

@@ -150,16 +150,24 @@ def test_non_contiguous_arrays_serialise():
     assert meta == b'{"checks":{},"warnings":[],"units":{},"arrays":{},"figures":[]}'
 
 
-async def test_csv_of_an_answer_with_tensor_arrays_keeps_the_1d_columns(client):
-    """The material constants carry (F, 3, 3) tensors: CSV holds the 1-D columns, never a 500."""
+async def test_csv_of_an_answer_with_tensor_arrays_flattens_them(client):
+    """The material constants carry (F, 3, 3) tensors: CSV holds one column per component, one
+    row per frequency, never a 500."""
     from app.presets import all_presets
+    from tests.csvutil import parse_csv
 
     p = all_presets()["anelli-box-origin-report"]
     r = await client.post(p.endpoint + "?format=csv", json=p.body)
     assert r.status_code == 200, r.text[:300]
-    lines = r.text.splitlines()
-    header = lines[0].split(",")
+    _, header, rows = parse_csv(r.text)
     j = (await client.post(p.endpoint, json=p.body)).json()
-    assert header[0] == "frequencies" and len(lines) - 1 == len(j["frequencies"])
-    assert all(len(row.split(",")) == len(header) for row in lines[1:])
-    assert not any(h.startswith("magnetizability") for h in header)  # (F, 3, 3): JSON only
+    assert header[0] == "photon energy [hartree]" and len(rows) == len(j["frequencies"])
+    assert all(len(row) == len(header) for row in rows)
+    tensor = [h for h in header if h.startswith("Re magnetizability_")]
+    assert len(tensor) == 9  # 3 x 3 components of the (F, 3, 3) tensor
+    import numpy as np
+
+    from tests.csvutil import column
+
+    xx = np.asarray(j["magnetizability"]["real"])[:, 0, 0]
+    np.testing.assert_allclose(column(header, rows, tensor[0]), xx, rtol=1e-15)
