@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter
+import anyio
+import orjson
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 import core.causality
@@ -16,8 +20,9 @@ import core.molecular
 import core.optics
 import core.oscillators
 from app.errors import PROBLEM_RESPONSES
-from app.presets import all_presets
-from app.service import json_response
+from app.presets import Preset, all_presets
+from app.render import MEDIA_TYPES, preset_figure, render
+from app.service import Service, ServiceDep, json_response
 from core import references
 
 router = APIRouter(prefix="/v1", tags=["meta"])
@@ -95,13 +100,7 @@ async def presets() -> Any:
 )
 async def preset(name: str) -> Any:
     """One preset: `{name, title, source, endpoint, body}`. POST `body` to `endpoint`."""
-    p = all_presets().get(name)
-    if p is None:
-        from fastapi import HTTPException
-
-        raise HTTPException(
-            404, f"no preset named {name!r}; GET /v1/presets lists them: {', '.join(all_presets())}"
-        )
+    p = _preset_or_404(name)
     return json_response(
         {
             "name": p.name,
@@ -113,3 +112,106 @@ async def preset(name: str) -> Any:
             "bodies": p.bodies,
         }
     )
+
+
+def _preset_or_404(name: str) -> Preset:
+    p = all_presets().get(name)
+    if p is None:
+        raise HTTPException(
+            404, f"no preset named {name!r}; GET /v1/presets lists them: {', '.join(all_presets())}"
+        )
+    return p
+
+
+async def _post_in_process(request: Request, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+    """POST ``body`` to this app's own route ``path`` over ASGI, in process: the route's
+    validation, limits, cache and compute pool all apply, as for a client's request."""
+    payload = orjson.dumps(body)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"host", b"preset-figure"),
+        ],
+        "client": None,
+        "server": ("preset-figure", 80),
+        "state": dict(request.scope.get("state") or {}),
+        "app": request.app,
+    }
+    sent = False
+    status = 500
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": payload, "more_body": False}
+        await asyncio.Event().wait()  # never disconnects: the route finishes first
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await request.app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def _preset_figure(
+    request: Request, svc: Service, name: str, fmt: Literal["png", "svg"]
+) -> Any:
+    p = _preset_or_404(name)
+    bodies = p.bodies or [p.body]
+    results = await asyncio.gather(*(_post_in_process(request, p.endpoint, b) for b in bodies))
+    for status, content in results:
+        if status != 200:  # the route's own problem+json (413, 503, ...)
+            return Response(content, status_code=status, media_type="application/problem+json")
+    answers = [orjson.loads(content) for _, content in results]
+    meta, data = preset_figure(p.title, p.source, bodies, answers)
+    image = await anyio.to_thread.run_sync(render, meta, data, fmt, limiter=svc.limiter)
+    return Response(image, media_type=MEDIA_TYPES[fmt])
+
+
+_FIGURE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: PROBLEM_RESPONSES[422] | {"description": "No such preset."}
+}
+
+
+@router.get(
+    "/presets/{name}/figure.png",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The figure."},
+        **_FIGURE_RESPONSES,
+    },
+)
+async def preset_figure_png(name: str, request: Request, svc: ServiceDep) -> Any:
+    """The paper's figure from this preset as a 900x600 PNG: every body computed through the
+    API (cache included), a sweep preset drawn as its scalars against the swept parameter."""
+    return await _preset_figure(request, svc, name, "png")
+
+
+@router.get(
+    "/presets/{name}/figure.svg",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/svg+xml": {}}, "description": "The figure."},
+        **_FIGURE_RESPONSES,
+    },
+)
+async def preset_figure_svg(name: str, request: Request, svc: ServiceDep) -> Any:
+    """The paper's figure from this preset as SVG (see the PNG variant)."""
+    return await _preset_figure(request, svc, name, "svg")
