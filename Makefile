@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck openapi bench lock clean generate
+.PHONY: run test browser lint typecheck openapi bench lock clean generate figures
 
 # The virtual environment is rebuilt when the pinned requirements or pyproject change.
 $(BIN)/python:
@@ -25,7 +25,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.lock
 run: $(VENV)/.installed-run  ## serve on $(HOST):$(PORT) with the in-process cache
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev  ## lint, type check and the whole suite (Redis tests need a Redis, see README)
+# Debian's chromium for tests/e2e (Playwright drives it; no browser download). Installed when
+# missing and running as root; otherwise a hint (the e2e tests then skip, or fail under CI=true).
+browser:  ## install Debian's chromium for the browser tests when it is missing
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ]; then apt-get update && apt-get install -y chromium; \
+	else echo "chromium is missing: run 'sudo apt-get update && sudo apt-get install -y chromium' for tests/e2e"; fi
+
+test: $(VENV)/.installed-dev browser  ## lint, type check and the whole suite (Redis tests need a Redis, see README)
 	$(BIN)/ruff check core app tests bench
 	$(BIN)/mypy core app
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -42,6 +49,9 @@ generate: $(VENV)/.installed-run  ## regenerate generated code (core/crystal/_wo
 
 openapi: $(VENV)/.installed-run  ## regenerate openapi/openapi.json from the app
 	$(BIN)/python -m app.openapi
+
+figures: $(VENV)/.installed-dev  ## draw every preset's paper figure to docs/figures/<preset>.png
+	$(BIN)/python scripts/make_figures.py
 
 bench: $(VENV)/.installed-dev  ## run every benchmark in bench/ (figures go in bench/README.md)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -6,13 +6,14 @@ Resources (the cache client, the worker limiter) are created in the lifespan and
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import core
 from app.cache import Cache, MemoryCache, RedisCache
 from app.errors import install_error_handlers, problem_response
+from app.openapi import add_preset_examples
 from app.responses import FastJSONResponse
 from app.routers import causality, chiral, crystal, emitters, meta, molecular, optics, oscillator
 from app.service import Service
@@ -28,6 +30,17 @@ from app.settings import Settings, get_settings
 log = logging.getLogger("app")
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+def plotly_js_path() -> Path | None:
+    """``plotly.min.js`` of the installed (pinned) ``plotly`` package, found without importing it;
+    ``None`` when the package is missing. The teaching page loads it from this host (no CDN)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+    return path if path.is_file() else None
+
 
 DESCRIPTION = """
 Electromagnetic material response from physical models of matter: permittivity eps(w),
@@ -156,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for r in ROUTERS:
         app.include_router(r)
+    add_preset_examples(app)
 
     @app.get("/healthz", tags=["health"])
     async def alive() -> dict[str, str]:
@@ -193,6 +207,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
         return HTMLResponse((STATIC_DIR / "redoc.html").read_text())
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> Response:
+        path = plotly_js_path()
+        if path is None:
+            return problem_response(
+                404, "not-found", "plotly.js is not installed", "pip install -r requirements.lock"
+            )
+        return FileResponse(
+            path,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
