@@ -45,6 +45,7 @@ from core.causality.static import NegativeBand, StaticLimitIntegral, static_limi
 from core.causality.sumrules import SumRule, f_sum_rule
 from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.errors import ConvergenceError, InvalidInput
+from core.oscillator_report import Sampling, multipole_ordering_check, tail_reason
 from core.oscillators import SUM_RULE_26, OscillatorMedium, evaluate
 from core.passivity import PASSIVITY, intervals_in, negative_intervals, passivity_check
 from core.units import from_angular, identity, to_angular
@@ -898,7 +899,8 @@ def oscillator_causality_report(
     mu_inf = float(rep.eq26.details["mu_infinity"])
     eq26_cause = (
         f"eq 26 fails (residual {resid:.6g}), so chi(inf) = {-resid:.6g} and mu(inf) = "
-        f"{mu_inf:.6g} instead of the 0 and 1 the transform assumes"
+        f"{mu_inf:.6g} instead of the 0 and 1 the transform assumes; make the transitions' "
+        "dia / omega^2, quad and dip_oct strengths cancel (sum_rule_26)"
     )
     checks: dict[str, Check] = {}
     statics: dict[str, Any] = {}
@@ -981,4 +983,16 @@ def _oscillator_passivity(
         if sr is not None:
             extra[f"min_im_{name}"] = sr.min_imag
             extra[f"negative_im_{name}_intervals"] = intervals_in(list(sr.negative_intervals), back)
-    return dataclasses.replace(chk, details={**chk.details, **extra})
+    chk = dataclasses.replace(chk, details={**chk.details, **extra})
+    if chk.verdict is False:
+        # the same reason the oscillator endpoint gives (its tail crossover, with numbers)
+        order = multipole_ordering_check(medium)
+        why = tail_reason(medium, [Sampling("grid", rep.grid, back, chk.details["scope"])], order)
+        if why is None and order.verdict is False:
+            why = (
+                f"eq 25 fails for transition(s) {order.details['failing']}: their dip_oct "
+                "strength times omega^2 reaches e_dip, which means gain at the resonance"
+            )
+        if why:
+            chk = dataclasses.replace(chk, warning=f"{(chk.warning or '').rstrip('. ')}; {why}")
+    return chk

@@ -32,10 +32,7 @@ GENERIC_KEYS = frozenset({"unit", "real", "imag", "values"})
 
 #: Presets of other domains whose failing checks do not yet give a specific reason: case id ->
 #: owning domain. Each is a strict xfail, so the entry must go once its owner fixes the reason.
-IN_PROGRESS: dict[str, str] = {
-    "westerberg-barnett-fig2a-causality": "causality",
-    "westerberg-barnett-fig2a-eq26-violated": "causality",
-}
+IN_PROGRESS: dict[str, str] = {}
 
 
 def _keys(x: Any) -> set[str]:
