@@ -29,17 +29,17 @@ run: $(VENV)/.installed-run  ## serve on $(HOST):$(PORT) with the in-process cac
 # missing and running as root; otherwise a hint (the e2e tests then skip, or fail under CI=true).
 browser:  ## install Debian's chromium for the browser tests when it is missing
 	@if command -v chromium >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = "0" ]; then apt-get update && apt-get install -y chromium; \
+	elif [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "chromium is missing: run 'sudo apt-get update && sudo apt-get install -y chromium' for tests/e2e"; fi
 
 test: $(VENV)/.installed-dev browser  ## lint, type check and the whole suite (Redis tests need a Redis, see README)
-	$(BIN)/ruff check core app tests bench
+	$(BIN)/ruff check core app tests bench scripts examples
 	$(BIN)/mypy core app
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check core app tests bench
-	$(BIN)/ruff format --check core app tests bench
+	$(BIN)/ruff check core app tests bench scripts examples
+	$(BIN)/ruff format --check core app tests bench scripts examples
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy core app

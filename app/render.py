@@ -270,7 +270,10 @@ def render(meta: Mapping[str, Any], data: Mapping[str, Any], fmt: ImageFormat) -
     notes = failed_check_notes(meta)
     wrapped: list[str] = []
     for n in notes:
-        wrapped.extend(textwrap.wrap(n, 150, subsequent_indent="    ")[:2])
+        lines = textwrap.wrap(n, 150, subsequent_indent="    ")
+        if len(lines) > 2:  # the whole reason is in meta.warnings and the CSV '#' lines
+            lines = [lines[0], lines[1][:146].rstrip() + " ..."]
+        wrapped.extend(lines)
     if len(wrapped) > MAX_NOTE_LINES:
         wrapped = [*wrapped[: MAX_NOTE_LINES - 1], f"... {len(notes)} failed checks in all"]
     bottom = 0.035 * len(wrapped) + (0.01 if wrapped else 0.0)
