@@ -53,7 +53,7 @@ from scipy import constants as sc
 from core import oscillators as osc
 from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.errors import InvalidInput
-from core.optics import impedance, normal_reflectance, refractive_index
+from core.optics import half_space_index, impedance, normal_reflectance
 from core.passivity import (
     PASSIVITY,
     intervals_in,
@@ -498,7 +498,10 @@ def oscillator_report(
         )
     r = osc.evaluate(medium, wv)
     eps_mu = r.eps_mu
-    n = refractive_index(r.epsilon, r.mu)
+    # The index of the half-space the reflectance is of: where the medium has gain, the root
+    # continued from the lossless limit (Skaar 2006), as /v1/optics/reflectance does by default;
+    # it is the decaying root (Im n >= 0) wherever the medium is passive.
+    n = half_space_index(r.epsilon, r.mu, "causal")
     z = impedance(n, r.mu)
     physical = is_physical(medium_unit)
     scale = linear_scale(medium_unit)
@@ -515,10 +518,16 @@ def oscillator_report(
         "inverse_mu": along(r.inverse_mu, "inverse permeability 1/mu(w), eq 21"),
         "chi": along(r.chi, "magnetic susceptibility chi = 1 - 1/mu (M = chi B), eq 23"),
         "eps_mu": along(eps_mu, "eps mu (Im > 0: a propagating wave is absorbed)"),
-        "refractive_index": along(n, "refractive index n = sqrt(eps mu), Im n >= 0"),
+        "refractive_index": along(
+            n,
+            "refractive index n = sqrt(eps mu): Im n >= 0 where passive, the causal root "
+            "(Im n < 0) where the medium has gain (Skaar 2006)",
+        ),
         "impedance": along(z, "impedance Z = mu/n relative to vacuum"),
         "reflectance": along(normal_reflectance(z), "normal-incidence reflectance |(Z-1)/(Z+1)|^2"),
-        "absorption_coefficient": along(alpha, "absorption coefficient 2 w Im n / c", alpha_unit),
+        "absorption_coefficient": along(
+            alpha, "absorption coefficient 2 w Im n / c (< 0: gain)", alpha_unit
+        ),
     }
     if k is not None:
         k_med = k * sc.c / scale if physical else k

@@ -419,3 +419,20 @@ def test_undamped_medium_is_judged_passive_by_eq25_at_its_poles():
     assert _report(ok, w).checks["passive"].verdict is True
     bad = _report(gain, w).checks["passive"]
     assert bad.verdict is False and "undamped" in bad.details["scope"]
+
+
+def test_alpha_is_negative_exactly_where_fig2a_has_gain(fig2a: osc.OscillatorMedium) -> None:
+    """Where the medium amplifies, n is the causal root (Skaar 2006): Im n < 0 and the absorption
+    coefficient 2 w Im n / c is negative, so a user reading alpha sees the gain; where it is
+    passive n is the decaying root, Im n > 0."""
+    from core.passivity import passivity_indicator
+
+    w = np.linspace(0.05, 4.0, 400)
+    rep = oscillator_report(fig2a, w)
+    eps, mu = rep.arrays["epsilon"].values, rep.arrays["mu"].values
+    gain = passivity_indicator(eps, mu) < 0
+    alpha = rep.arrays["absorption_coefficient"].values
+    n = rep.arrays["refractive_index"].values
+    assert gain.sum() > 10 and (~gain).sum() > 10
+    assert np.all(alpha[gain] < 0) and np.all(alpha[~gain] > 0)
+    np.testing.assert_allclose(n * n, eps * mu, rtol=1e-12)  # always a root of n^2 = eps mu
