@@ -40,3 +40,13 @@ def make_client() -> Callable[..., Any]:
         return running_client(Settings(**overrides))
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def preset_answers() -> dict[str, dict[str, Any]]:
+    """Today's answer to every preset body, computed once per test session."""
+    import asyncio
+
+    from tests.app.snapshot_presets import answers_of_every_preset
+
+    return asyncio.run(answers_of_every_preset())

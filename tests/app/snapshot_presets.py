@@ -36,6 +36,17 @@ def preset_bodies() -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
+async def answers_of_every_preset() -> dict[str, dict[str, Any]]:
+    """Today's JSON answer to every preset body (one in-process app), by case id."""
+    out: dict[str, dict[str, Any]] = {}
+    async with running_client(Settings(redis_url=None, compute_timeout_s=600)) as c:
+        for case, endpoint, body in preset_bodies():
+            r = await c.post(endpoint, json=body)
+            assert r.status_code == 200, (case, r.status_code, r.text[:400])
+            out[case] = r.json()
+    return out
+
+
 async def _collect() -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with running_client(Settings(redis_url=None, compute_timeout_s=600)) as c:

@@ -34,8 +34,6 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.main import ROUTERS
-from app.settings import Settings
-from tests.app.conftest import running_client
 from tests.app.snapshot_presets import SNAPSHOT, VOLATILE_META, preset_bodies
 
 RTOL = 1e-12
@@ -344,20 +342,9 @@ def snapshot() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def answers() -> dict[str, dict[str, Any]]:
-    """Today's answer to every preset body (one app, computed once for both tests)."""
-    import asyncio
-
-    async def collect() -> dict[str, dict[str, Any]]:
-        out = {}
-        async with running_client(Settings(redis_url=None, compute_timeout_s=600)) as c:
-            for case, endpoint, body in CASES:
-                r = await c.post(endpoint, json=body)
-                assert r.status_code == 200, (case, r.status_code, r.text[:400])
-                out[case] = r.json()
-        return out
-
-    return asyncio.run(collect())
+def answers(preset_answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Today's answer to every preset body (computed once per session, tests/app/conftest.py)."""
+    return preset_answers
 
 
 def test_the_snapshot_covers_every_preset_body(snapshot: dict[str, Any]) -> None:
