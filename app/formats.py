@@ -53,6 +53,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -441,10 +442,14 @@ def _parse_accept(header: str) -> list[tuple[str, str, float]]:
         for p in fields[1:]:
             k, _, v = p.partition("=")
             if k.strip().lower() == "q":
+                # RFC 9110 qvalue: 0 to 1 with up to three decimals; a malformed one (empty,
+                # nan, inf, text) is ignored, as if absent (q = 1), never a NaN that sorts first
                 try:
-                    q = min(max(float(v), 0.0), 1.0)
+                    qv = float(v)
                 except ValueError:
-                    q = 0.0
+                    continue
+                if math.isfinite(qv):
+                    q = min(max(qv, 0.0), 1.0)
         out.append((typ, sub or "*", q))
     return out
 

@@ -174,8 +174,17 @@ def _draw_map(ax: Axes, fig: Mapping[str, Any], data: Mapping[str, Any], canvas:
     # symmetric-log colours: a curvature peaked at a near-closed gap still shows its sign pattern
     typical = float(np.median(np.abs(z))) if z.size else 0.0
     norm = SymLogNorm(linthresh=max(typical, lim * 1e-6), vmin=-lim, vmax=lim)
-    tri = Triangulation(x, y)
-    art = ax.tripcolor(tri, z, shading="gouraud", cmap="RdBu_r", norm=norm)
+    art: Any
+    try:
+        if x.size < 3:
+            raise ValueError("fewer than 3 points")
+        tri = Triangulation(x, y)
+        art = ax.tripcolor(tri, z, shading="gouraud", cmap="RdBu_r", norm=norm)
+    except (ValueError, RuntimeError):
+        # too few or collinear points (a 1 x n grid): no triangulation, so draw the points
+        art = ax.scatter(x, y, c=z, cmap="RdBu_r", norm=norm, s=40)
+        if x.size == 0:
+            ax.text(0.5, 0.5, "no finite values to draw", ha="center", transform=ax.transAxes)
     art.set_rasterized(True)
     ax.set_aspect("equal", adjustable="box")
     bar = canvas.colorbar(art, ax=ax, shrink=0.9)

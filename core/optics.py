@@ -737,9 +737,10 @@ ENERGY_BALANCE: Final = CheckSpec(
 #: Explanation of :data:`ENERGY_BALANCE` for a stack with gain (no bound applies there).
 GAIN_BALANCE: Final = (
     "the stack contains media with gain ({media}; see the passive check), so no energy bound "
-    "applies at {n_gain} of {n_points} (angle, frequency) points: the balance shows gain "
-    "(min A = {min_a:.4g}, max R = {max_r:.4g}, min T = {min_t:.4g}), which is expected and not an "
-    "error. {checked}Substrate root where it has gain: {branch} branch."
+    "applies at {n_gain} of {n_points} (angle, frequency) points (there min A = {min_a:.4g}, "
+    "max R = {max_r:.4g}, min T = {min_t:.4g}; A < 0 or R > 1 is the gain showing, expected and "
+    "not an error, while A = 0 means the gain medium is a half-space whose interface conserves "
+    "R + T = 1). {checked}Substrate root where it has gain: {branch} branch."
 )
 
 #: Note of a stack with gain in the substrate: which root of k_z the answer uses.

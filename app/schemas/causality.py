@@ -97,9 +97,11 @@ class KramersKronigRequest(StrictModel):
         default=None,
         ge=0,
         description="dc conductivity of an epsilon, Gaussian convention: Im eps contains "
-        "4 pi sigma_dc / w. A frequency, in `unit` (rad/s, i.e. s^-1, when `unit` is `nm`). Fixes "
-        "the Drude term's dc limit for Re from Im, and is added to Im from Re, which cannot "
-        "recover it [unit].",
+        "4 pi sigma_dc / w with w the grid value. A frequency, in `unit` (rad/s when `unit` is "
+        "`nm`); for a cycle unit (Hz, THz, cm-1) it is the Gaussian conductivity / (2 pi) in that "
+        "unit (the answer's low_frequency.sigma_dc_gaussian_per_second is the conductivity "
+        "proper). Fixes the Drude term's dc limit for Re from Im, and is added to Im from Re, "
+        "which cannot recover it [unit].",
         json_schema_extra={"x-unit": "unit"},
     )
 
@@ -167,6 +169,12 @@ class LowFrequencyResult(BaseModel):
 
     requested: Literal["auto", "insulator", "drude"] = Field(
         description="The request's `low_frequency` (`insulator` for quantities other than epsilon)."
+    )
+    sigma_dc_gaussian_per_second: float | None = Field(
+        default=None,
+        description="The dc conductivity in the Gaussian convention proper (Im eps = 4 pi sigma / "
+        "omega, omega angular) in s^-1, for physical units; null for model units or no dc term.",
+        json_schema_extra={"x-unit": "1/s"},
     )
     model: Literal["none", "insulator", "drude"] = Field(
         description="The continuation used (`none`: the grid starts at w = 0)."

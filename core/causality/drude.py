@@ -169,9 +169,13 @@ def fit_drude(
         source = "given"
     else:
         z = 1.0 / (ww * yy)
-        design = np.stack([np.ones_like(x), x], axis=1)
-        (a, b), *_ = np.linalg.lstsq(design, z, rcond=None)
-        a, b = float(a), float(b)
+        # columns of one size: w^2 in rad/s reaches 1e30, beside a column of ones the least
+        # squares would drop the constant (the dc term) as numerically zero
+        xs = float(np.max(x))
+        zs = float(np.max(np.abs(z)))
+        design = np.stack([np.ones_like(x), x / xs], axis=1)
+        (a_s, b_s), *_ = np.linalg.lstsq(design, z / zs, rcond=None)
+        a, b = float(a_s) * zs, float(b_s) * zs / xs
         if not a > 0:
             return None
         source = "fit"

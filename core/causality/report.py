@@ -48,7 +48,7 @@ from core.errors import ConvergenceError, InvalidInput
 from core.oscillator_report import Sampling, multipole_ordering_check, tail_reason
 from core.oscillators import SUM_RULE_26, OscillatorMedium, evaluate
 from core.passivity import PASSIVITY, intervals_in, negative_intervals, passivity_check
-from core.units import from_angular, identity, to_angular
+from core.units import from_angular, identity, is_physical, to_angular
 
 KK_MODEL: Final = "causality-kramers-kronig"
 OSC_MODEL: Final = "causality-oscillator"
@@ -601,8 +601,18 @@ def _low_frequency_result(
     main = re_kk if re_kk is not None else im_kk
     assert main is not None
     lowest = float(back(np.array([w[0]]))[0])
+    # sigma_dc is in the grid's unit (Im eps = 4 pi sigma_dc / w with w the grid value); the
+    # Gaussian conductivity proper is per second of *angular* frequency: for cycle units (Hz,
+    # THz, cm-1) the two differ by 2 pi, so the answer also gives it in s^-1.
+    per_s = float(to_angular(np.array([1.0]), sigma_unit)[0]) if is_physical(sigma_unit) else None
+    sig = None
+    if re_kk is not None and re_kk.drude is not None:
+        sig = re_kk.drude.sigma_dc
+    elif im_kk is not None and im_kk.drude is not None:
+        sig = im_kk.drude.sigma_dc
     return {
         "requested": requested,
+        "sigma_dc_gaussian_per_second": None if per_s is None or sig is None else sig * per_s,
         "model": main.low_frequency,
         "lowest_frequency": lowest,
         "low_edge_slope": None if re_kk is None else re_kk.low_edge_slope,
@@ -610,9 +620,11 @@ def _low_frequency_result(
         "conductor_slope": CONDUCTOR_SLOPE,
         "drude": None if re_kk is None else _drude_json(re_kk.drude),
         "dc_term_in_imag_kk": None if im_kk is None else _drude_json(im_kk.drude),
-        "convention": "Gaussian: Im eps contains 4 pi sigma_dc / w; sigma_dc, damping and "
-        f"plasma_frequency in {sigma_unit}; Drude eps_D - 1 = -w_p^2/(w (w + i gamma)), "
-        "w_p^2 = 4 pi sigma_dc gamma",
+        "convention": "Gaussian: Im eps contains 4 pi sigma_dc / w with w the grid value; "
+        f"sigma_dc, damping and plasma_frequency in {sigma_unit} (for a cycle unit, Hz, THz or "
+        "cm-1, this sigma_dc is the Gaussian conductivity / (2 pi) in that unit: "
+        "sigma_dc_gaussian_per_second is the conductivity proper); Drude eps_D - 1 = "
+        "-w_p^2/(w (w + i gamma)), w_p^2 = 4 pi sigma_dc gamma",
     }
 
 

@@ -340,17 +340,24 @@ def grid_convergence_check(
     )
 
 
-def chi1_chi2_check(chi1: float, chi2: float, chern: int | None) -> Check:
-    """The :data:`CHI1_EQUALS_CHI2` check; no verdict unless ``chern == 0``."""
+def chi1_chi2_check(chi1: float, chi2: float, chern: int | None, *, resolved: bool = True) -> Check:
+    """The :data:`CHI1_EQUALS_CHI2` check; no verdict unless ``chern == 0`` (and the Chern
+    number is ``resolved`` on its grid: an unresolved 0 may be a wrong integer)."""
     diff = abs(chi1 - chi2) / max(abs(chi2), 1e-300)
     explanation = None
     if chern != 0:
-        explanation = (
-            f"Not applicable: in a Chern insulator (C = {chern}) no smooth periodic gauge exists, "
-            "so chi_1 depends on the gauge and differs from the gauge-invariant chi_2"
-            if chern is not None
-            else "Not applicable: the Chern number is not known (not a 2D model)"
-        )
+        if chern is not None:
+            explanation = (
+                f"Not applicable: in a Chern insulator (C = {chern}) no smooth periodic gauge "
+                "exists, so chi_1 depends on the gauge and differs from the gauge-invariant chi_2"
+            )
+        elif not resolved:
+            explanation = (
+                "Not applicable: the grid does not resolve the Chern number (chern_resolution), "
+                "so it is not known whether the insulator is trivial"
+            )
+        else:
+            explanation = "Not applicable: the Chern number is not known (not a 2D model)"
     return CHI1_EQUALS_CHI2.judge(
         bool(diff < CHI1_CHI2_RTOL) if chern == 0 else None,
         diff,
@@ -606,10 +613,15 @@ def orbital_susceptibility_report(
     conv = grid_convergence_check(r2.chi, r2h.chi, ns, half, band_edges)
     rel = conv.details["relative_change"]
     chern = None
+    chern_check: Check | None = None
     if model.dim == 2:
-        chern = geometry.chern_fhs(
-            model, (min(ns[0], CHERN_GRID_MAX), min(ns[1], CHERN_GRID_MAX)), filling=filling
-        ).occupied
+        chern_grid = (min(ns[0], CHERN_GRID_MAX), min(ns[1], CHERN_GRID_MAX))
+        chern = geometry.chern_fhs(model, chern_grid, filling=filling).occupied
+        # the same resolution criterion /berry applies: a Chern number the grid cannot resolve
+        # is not trusted (and chi_1 = chi_2 is then not judged on it)
+        chern_check = chern_resolution_check(
+            refine_band_edges(model, chern_grid, filling, 0.0), chern, chern_grid
+        )
     results: dict[str, Any] = {
         "chi_2": {"total": r2.chi, "parts": r2.parts},
         "chi_1": None,
@@ -620,6 +632,9 @@ def orbital_susceptibility_report(
         "convergence": {"grid_half": list(half), "chi_2_half": r2h.chi, "relative_change": rel},
     }
     checks: list[Check] = [gap_check(r2.gap, band_edges), conv]
+    if chern_check is not None:
+        checks.append(chern_check)
+    chern_known = chern if chern_check is None or chern_check.verdict is not False else None
     if include_chi1 and model.dim == 2:
         if int(np.prod(ns)) > max_chi1_k_points:
             notes.append(CHI1_SKIPPED_NOTE.format(limit=max_chi1_k_points))
@@ -630,7 +645,11 @@ def orbital_susceptibility_report(
                 "parts": r1.parts,
                 "gauge_min_modulus": r1.extra["gauge_min_modulus"],
             }
-            checks.append(chi1_chi2_check(r1.chi, r2.chi, chern))
+            checks.append(
+                chi1_chi2_check(
+                    r1.chi, r2.chi, chern_known, resolved=chern_known is not None or chern is None
+                )
+            )
             if chern:
                 notes.append(CHERN_GAUGE_NOTE.format(chern=chern))
     if energy_unit in ENERGY_UNITS_J and length_unit in LENGTH_UNITS_M and model.dim == 2:

@@ -80,7 +80,7 @@ async def test_array_endpoints_answer_png_and_svg_with_labelled_axes(client, kin
     assert svg.headers["content-type"].startswith("image/svg+xml")
     f = meta["figures"][0]
     x = f["x"]["label"] if f["x"]["name"] else f["traces"][0]["label"]
-    assert_svg(svg.content, [x, f["title"]])
+    assert_svg(svg.content, [x, f["y_label"], f["title"]])
 
 
 def _spec(f: dict[str, Any]) -> dict[str, Any]:
@@ -114,10 +114,12 @@ async def test_every_preset_figure_is_an_image_of_its_answers_arrays(client) -> 
                 v = lookup(j, n)
                 _, col = parse_name(n)
                 assert col is None or np.asarray(v).ndim == 2, (name, n)
+        s = await client.get(f"/v1/presets/{name}/figure.svg")
+        assert s.status_code == 200, (name, s.text[:300])
+        f0 = j["meta"]["figures"][0]
+        labels = [f0["y_label"]] + ([f0["x"]["label"]] if f0["x"]["name"] and not p.bodies else [])
+        text = assert_svg(s.content, [p.title[:40], *labels])
         if name in SVG_PRESETS:
-            s = await client.get(f"/v1/presets/{name}/figure.svg")
-            assert s.status_code == 200, (name, s.text[:300])
-            text = assert_svg(s.content, [p.title[:40]])
             if name == "haldane-fig6-sweep":  # Fig. 6: chi_1 and chi_2 against t2
                 for lab in ("model.t2 [eV]", "χ_1 (eqs 70-73)", "χ_2 (eqs 83-84)"):
                     assert lab in text
@@ -161,3 +163,15 @@ async def test_unknown_preset_figure_is_a_404_problem(client) -> None:
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
     assert re.search("no preset named", r.json()["detail"])
+
+
+@pytest.mark.parametrize("n", [[1, 1], [1, 2], [2, 1], [1, 5], [5, 1]])
+async def test_maps_on_tiny_or_one_line_k_grids_are_drawn_not_a_500(client, n):
+    """No triangulation exists for fewer than 3 points or a collinear grid: points are drawn."""
+    model = {"kind": "haldane", "t": 1, "t2": 0.1, "phi": 1.5707963, "M": 0.2, "a": 1}
+    for fmt in ("png", "svg"):
+        r = await client.post(
+            f"/v1/crystal/berry?format={fmt}", json={"model": model, "grid": {"n": n}}
+        )
+        assert r.status_code == 200, r.text[:300]
+        assert r.headers["content-type"].startswith("image/")

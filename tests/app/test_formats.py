@@ -41,6 +41,11 @@ def _one_body_per_endpoint() -> dict[str, dict[str, Any]]:
     for p in all_presets().values():
         out.setdefault(p.endpoint, p.bodies[0] if p.bodies else p.body)
     out[KK] = _kk_body()
+    # the one endpoint without a preset: the docs' example (the harmonic preset's moments)
+    from app.openapi import _custom_emitter_examples
+
+    (example,) = _custom_emitter_examples().values()
+    out["/v1/emitters/custom/strengths"] = example["value"]
     return out
 
 
@@ -396,3 +401,12 @@ async def test_a_repeated_download_is_served_from_the_representation_cache(clien
     meta = json.loads(str(np.load(io.BytesIO(second.content))["meta"]))
     assert "cache" not in meta and "elapsed_ms" not in meta
     assert meta["parameter_hash"].startswith(first.headers["content-disposition"][-17:-5])
+
+
+def test_malformed_q_values_are_ignored_not_nan() -> None:
+    """RFC 9110: a malformed qvalue is ignored (the range keeps q = 1), never compared as NaN
+    nor turned into a veto (q = 0)."""
+    assert negotiate("text/csv;q=nan, application/json;q=0.5") == "csv"
+    assert negotiate("text/csv;;;q") == "csv"
+    assert negotiate("application/json;q=0.5, text/csv;q=inf") == "csv"
+    assert negotiate("text/csv;q=0.2, application/json;q=nan") == "json"

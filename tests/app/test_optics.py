@@ -144,7 +144,9 @@ async def test_gain_half_space_reports_gain_and_its_branch_through_the_api(clien
         for pol in ("s", "p"):
             e = checks[f"energy_{pol}"]
             assert e["verdict"] is None and e["details"]["balance"] == "gain"
-        assert any("shows gain" in w for w in d["meta"]["warnings"])
+        assert any(
+            "media with gain" in w and "interface conserves" in w for w in d["meta"]["warnings"]
+        )
     assert causal["meta"]["checks"]["energy_s"]["details"]["gain_branch"] == "causal"
     assert decay["meta"]["checks"]["energy_p"]["details"]["gain_branch"] == "decay"
     assert causal["R_s"][0] < 0.1 and decay["R_s"][0] > 1 and decay["T_s"][0] < 0

@@ -76,14 +76,18 @@ def unexplained_failures(doc: dict[str, Any], body: dict[str, Any]) -> list[str]
 
 
 def _nonfinite_paths(x: Any, path: str = "") -> list[str]:
-    """Paths of ``null`` entries inside numeric lists of the data (not of meta)."""
+    """Paths of ``null`` entries inside numeric lists of the data (not of meta), and of lists that
+    hold only nulls. (A null scalar result is allowed: it means "not computed", e.g. chi_1 when
+    it was not asked for; a non-finite computed scalar becomes a failed check in core.)"""
     out: list[str] = []
     if isinstance(x, dict):
         for k, v in x.items():
             out += _nonfinite_paths(v, f"{path}/{k}")
     elif isinstance(x, list):
-        if any(isinstance(v, int | float) and not isinstance(v, bool) for v in x) and any(
-            v is None for v in x
+        # a null beside numbers, or a list of nulls only (an all-NaN array)
+        if any(v is None for v in x) and (
+            all(v is None for v in x)
+            or any(isinstance(v, int | float) and not isinstance(v, bool) for v in x)
         ):
             out.append(path)
         for i, v in enumerate(x):

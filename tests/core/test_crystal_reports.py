@@ -138,3 +138,20 @@ def test_susceptibility_report_si_block_and_chi1_skip_note() -> None:
     )
     plain = rep.orbital_susceptibility_report(m, (24, 24), include_chi1=False)
     assert "si" not in plain.results
+
+
+def test_orbital_susceptibility_flags_an_unresolved_chern_number_like_berry() -> None:
+    """Just above the Haldane transition on 61x61 the FHS integer comes out 0 (true +1): the
+    susceptibility answer must not call the insulator trivial on it."""
+    import math
+
+    from core.crystal.model import haldane
+    from core.crystal.reports import orbital_susceptibility_report
+
+    m = 0.2
+    model = haldane(t=1.0, t2=1.001 * m / (3 * math.sqrt(3)), phi=math.pi / 2, M=m)
+    rep = orbital_susceptibility_report(model, (61, 61), shift=0.0)
+    assert rep.checks["chern_resolution"].verdict is False
+    assert rep.checks["chern_resolution"].warning is not None
+    assert rep.checks["chi1_equals_chi2"].verdict is None
+    assert "does not resolve" in rep.checks["chi1_equals_chi2"].explanation

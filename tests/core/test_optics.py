@@ -500,7 +500,7 @@ def test_stack_report_says_a_gain_layer_shows_gain_not_an_error_and_is_not_passi
     p = rep.checks["passive"]
     assert p.verdict is False and p.details["media"] == ["medium/1"]
     assert p.details["per_medium"]["medium/1"] == [{"start": 1.0, "stop": 1.5}]
-    assert any("energy_s" in w and "shows gain" in w for w in rep.warnings)
+    assert any("energy_s" in w and "the gain showing" in w for w in rep.warnings)
     assert any("not passive" in w and "gain in: medium/1" in w for w in rep.warnings)
 
 
