@@ -32,7 +32,7 @@ import hashlib
 import time
 import zlib
 from collections.abc import Callable
-from typing import Annotated, Any, cast, get_args
+from typing import Annotated, Any, Final, cast, get_args
 
 import anyio
 import numpy as np
@@ -148,17 +148,11 @@ class Service:
                 )
                 await self.cache.set(rep_key, fresh, self.settings.cache_ttl_s)
             return Response(content, media_type=mtype, headers=headers)
-        raw = zlib.decompress(blob)
-        meta_bytes, data_bytes = raw.split(b"\n", 1)
-        meta = orjson.loads(meta_bytes)
-        meta.update(
-            {
-                **ident,
-                "cache": status,
-                "elapsed_ms": round((time.perf_counter() - t0) * 1e3, 3),
-            }
-        )
-        body = b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
+        extra = {**ident, "cache": status, "elapsed_ms": round((time.perf_counter() - t0) * 1e3, 3)}
+        if len(blob) <= SPLICE_INLINE_BYTES:
+            body = _json_body(blob, extra)
+        else:  # decompressing and splicing grow with the answer: not on the event loop
+            body = await anyio.to_thread.run_sync(_json_body, blob, extra)
         return Response(body, media_type="application/json", headers=headers)
 
     async def _compute_once(self, key: str, compute: Callable[[], Report]) -> bytes:
@@ -184,6 +178,21 @@ class Service:
         await self.cache.set(key, blob, self.settings.cache_ttl_s)
         self.cache.stats.sets += 1
         return blob
+
+
+#: Stored answers up to this many (compressed) bytes are spliced on the event loop (a few
+#: microseconds); larger ones in a worker thread, so one big answer never stalls the others.
+SPLICE_INLINE_BYTES: Final = 64 * 1024
+
+
+def _json_body(blob: bytes, extra_meta: dict[str, Any]) -> bytes:
+    """The JSON answer from a stored blob: its meta updated with ``extra_meta``, the data bytes
+    spliced in as they are (never parsed)."""
+    raw = zlib.decompress(blob)
+    meta_bytes, data_bytes = raw.split(b"\n", 1)
+    meta = orjson.loads(meta_bytes)
+    meta.update(extra_meta)
+    return b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
 
 
 def _encode_representation(

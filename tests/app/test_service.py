@@ -171,3 +171,29 @@ async def test_csv_of_an_answer_with_tensor_arrays_flattens_them(client):
 
     xx = np.asarray(j["magnetizability"]["real"])[:, 0, 0]
     np.testing.assert_allclose(column(header, rows, tensor[0]), xx, rtol=1e-15)
+
+
+async def test_big_answers_are_spliced_off_the_event_loop_with_the_same_bytes(client, monkeypatch):
+    """A stored answer over SPLICE_INLINE_BYTES is decompressed and spliced in a worker thread;
+    the body is the same JSON either way."""
+    import threading
+
+    import app.service as service
+    from app.presets import all_presets
+
+    p = all_presets()["westerberg-barnett-fig2a"]
+    first = (await client.post(p.endpoint, json=p.body)).json()  # stored
+    seen: list[bool] = []
+    real = service._json_body
+
+    def spy(blob: bytes, extra: dict[str, object]) -> bytes:
+        seen.append(threading.current_thread() is threading.main_thread())
+        return real(blob, extra)
+
+    monkeypatch.setattr(service, "_json_body", spy)
+    monkeypatch.setattr(service, "SPLICE_INLINE_BYTES", 0)
+    hit = (await client.post(p.endpoint, json=p.body)).json()
+    assert seen == [False]  # off the loop's thread
+    for k in ("cache", "elapsed_ms"):
+        first["meta"].pop(k), hit["meta"].pop(k)
+    assert hit == first
