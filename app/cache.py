@@ -17,7 +17,7 @@ import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import orjson
@@ -25,6 +25,14 @@ import orjson
 log = logging.getLogger("app.cache")
 
 KEY_PREFIX = "susc:v1:"
+
+
+#: Consecutive Redis faults after which the circuit opens (calls skip Redis for a while).
+BREAKER_FAULTS: Final = 3
+#: How long an open circuit skips Redis before one call probes it again, seconds.
+BREAKER_COOLDOWN_S: Final = 5.0
+#: At most one fault log line per this many seconds (the count of the others goes with it).
+FAULT_LOG_INTERVAL_S: Final = 10.0
 
 
 @dataclass
@@ -38,10 +46,20 @@ class CacheStats:
     last_error: str | None = None
     error_log: list[str] = field(default_factory=list)
 
+    skipped: int = 0  # calls not sent because the circuit was open
+    _last_log: float = -1e9
+    _unlogged: int = 0
+
     def fault(self, what: str, exc: BaseException) -> None:
         self.errors += 1
         self.last_error = f"{what}: {type(exc).__name__}: {exc}"
-        log.warning("cache fault during %s: %r (computing without cache)", what, exc)
+        now = time.monotonic()
+        if now - self._last_log >= FAULT_LOG_INTERVAL_S:  # at most one line per interval
+            more = f" ({self._unlogged} more faults since the last line)" if self._unlogged else ""
+            log.warning("cache fault during %s: %r (computing without cache)%s", what, exc, more)
+            self._last_log, self._unlogged = now, 0
+        else:
+            self._unlogged += 1
 
 
 class Cache(Protocol):
@@ -142,12 +160,21 @@ class RedisCache:
 
     backend = "redis"
 
-    def __init__(self, url: str, timeout_s: float = 0.5, prefix: str = KEY_PREFIX):
+    def __init__(
+        self,
+        url: str,
+        timeout_s: float = 0.5,
+        prefix: str = KEY_PREFIX,
+        cooldown_s: float = BREAKER_COOLDOWN_S,
+    ):
         import redis.asyncio as aioredis
 
         self.url = url
         self.prefix = prefix
         self.stats = CacheStats()
+        self.cooldown_s = cooldown_s
+        self._faults = 0
+        self._open_until = 0.0
         self._redis = aioredis.Redis.from_url(
             url,
             socket_timeout=timeout_s,
@@ -155,28 +182,71 @@ class RedisCache:
             health_check_interval=30,
         )
 
+    # Circuit breaker: after BREAKER_FAULTS consecutive faults, get/set skip Redis (answering as
+    # a miss / dropping the write) for BREAKER_COOLDOWN_S, then one call probes it; a success
+    # closes the circuit. A hung Redis then costs one timeout per cooldown, not two per request.
+
+    @property
+    def circuit_open(self) -> bool:
+        return self._open_until > time.monotonic()
+
+    def _allow(self) -> bool:
+        if self._open_until == 0.0:
+            return True
+        if self.circuit_open:
+            self.stats.skipped += 1
+            return False
+        return True  # half-open: this call probes
+
+    def _ok(self) -> None:
+        if self._open_until:
+            log.info("cache circuit closed: redis at %s answers again", _redact(self.url))
+        self._faults, self._open_until = 0, 0.0
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        self.stats.fault(what, exc)
+        self._faults += 1
+        if self._faults >= BREAKER_FAULTS:
+            if not self.circuit_open:
+                log.warning(
+                    "cache circuit open for %.1f s after %d faults: computing without cache",
+                    self.cooldown_s,
+                    self._faults,
+                )
+            self._open_until = time.monotonic() + self.cooldown_s
+
     async def get(self, key: str) -> bytes | None:
+        if not self._allow():
+            return None
         try:
             value = await self._redis.get(self.prefix + key)
         except Exception as exc:  # redis errors, OSError, timeouts: fail open
-            self.stats.fault("get", exc)
+            self._failed("get", exc)
             return None
+        self._ok()
         if value is None:
             return None
         return value if isinstance(value, bytes) else str(value).encode()
 
     async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        if not self._allow():
+            return
         try:
             await self._redis.set(self.prefix + key, value, ex=ttl_s)
         except Exception as exc:
-            self.stats.fault("set", exc)
+            self._failed("set", exc)
+            return
+        self._ok()
 
     async def ping(self) -> tuple[bool, str]:
+        """Always asks Redis (also while the circuit is open: /readyz tells the truth, and a
+        success closes the circuit)."""
         try:
             await self._redis.ping()
         except Exception as exc:
-            self.stats.fault("ping", exc)
+            self._failed("ping", exc)
             return False, f"redis at {_redact(self.url)} unreachable: {type(exc).__name__}: {exc}"
+        self._ok()
         return True, f"redis at {_redact(self.url)}"
 
     async def clear(self) -> int:

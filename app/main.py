@@ -186,7 +186,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "status": "ready" if ok else "unavailable",
             "cache": svc.cache.backend,
             "detail": reason,
-            "cache_stats": {"hits": stats.hits, "misses": stats.misses, "errors": stats.errors},
+            "cache_stats": {
+                "hits": stats.hits,
+                "misses": stats.misses,
+                "errors": stats.errors,
+                "skipped": stats.skipped,
+            },
         }
         if not ok:
             return problem_response(

@@ -163,3 +163,52 @@ async def test_redis_that_fails_mid_request_still_answers_200():
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_hung_redis_costs_a_few_timeouts_not_two_per_request():
+    """A server that accepts and never answers: after BREAKER_FAULTS timeouts the circuit opens
+    and requests stop waiting on Redis (issue 12: throughput fell 280 -> 15 req/s)."""
+    import time
+
+    from app.cache import BREAKER_FAULTS
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.2)
+        async with running_client(settings) as c:
+            t0 = time.perf_counter()
+            for i in range(12):
+                b = body()
+                b["frequencies"]["num"] = 50 + i
+                r = await c.post(URL, json=b)
+                assert r.status_code == 200
+            elapsed = time.perf_counter() - t0
+            stats = c.app.state.service.cache.stats
+            assert stats.errors == BREAKER_FAULTS  # then the circuit opened
+            assert stats.skipped >= 2 * 12 - BREAKER_FAULTS - 1
+            # without the breaker: 12 requests x (get + set) x 0.2 s = 4.8 s of timeouts
+            assert elapsed < 0.2 * BREAKER_FAULTS + 2.0
+    finally:
+        server.close()
+
+
+async def test_the_circuit_closes_when_redis_answers_again(redis_url: str):
+    from app.cache import BREAKER_FAULTS
+
+    cache = RedisCache(redis_url, timeout_s=0.5, cooldown_s=0.2)
+    try:
+        for _ in range(BREAKER_FAULTS):
+            cache._failed("get", ConnectionError("simulated"))
+        assert cache.circuit_open
+        await cache.set("k-breaker", b"v", 10)  # skipped while open
+        assert cache.stats.skipped == 1
+        await asyncio.sleep(0.25)  # cooldown over: the next call probes the real Redis
+        await cache.set("k-breaker", b"v", 10)
+        assert not cache.circuit_open and await cache.get("k-breaker") == b"v"
+    finally:
+        await cache.clear()
+        await cache.close()
