@@ -1,9 +1,15 @@
 """Response cache: one interface, an in-process LRU (default) and Redis.
 
-Keys are ``sha256`` of (model name, model version, canonical JSON of the validated request): keys
-sorted, floats normalised to 15 significant digits (so 1 and 1.0, or a last-bit difference from a
-unit conversion, give one key), numpy arrays as lists. Values are compressed bytes (zlib) with a TTL
-on every write; never pickle.
+Keys are ``sha256`` of (payload format, computation name, model name, model version, the exact
+JSON of the validated request body). The body JSON is pydantic's serialisation of the validated
+model: floats in their shortest round-trip form, so two bodies that differ in the last bit of one
+number get two keys (an answer near an undamped pole can differ by 1e-3 between them), while
+``1`` and ``1.0`` in a float field are one value after validation. Values are compressed bytes
+(zlib) with a TTL on every write; never pickle.
+
+Identical misses in several processes compute once: :meth:`acquire` takes a short lock on the key
+(Redis ``SET NX PX`` with a random token; released only by its holder, expiring by itself if the
+holder dies), and the other processes wait for the stored answer.
 
 Redis faults never fail a request: every Redis call is wrapped, the fault is logged and counted in
 ``stats.errors``, and the caller computes as if it were a miss (fail open).
@@ -13,14 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
+import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
-
-import numpy as np
-import orjson
+from typing import Final, Protocol
 
 log = logging.getLogger("app.cache")
 
@@ -70,44 +73,30 @@ class Cache(Protocol):
 
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
+    async def acquire(self, key: str, ttl_ms: int) -> str | None:
+        """A token when this process may compute ``key``, ``None`` while another holds it."""
+        ...
+
+    async def locked(self, key: str) -> bool:
+        """Whether another process holds the lock of ``key``."""
+        ...
+
+    async def release(self, key: str, token: str) -> None: ...
     async def ping(self) -> tuple[bool, str]: ...
     async def close(self) -> None: ...
 
 
-def _canonical(obj: Any) -> Any:
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, int | np.integer):
-        return float(obj)
-    if isinstance(obj, float | np.floating):
-        x = float(obj)
-        if not math.isfinite(x):
-            return repr(x)
-        x = float(f"{x:.15g}")
-        return 0.0 if x == 0.0 else x
-    if isinstance(obj, complex | np.complexfloating):
-        return [_canonical(obj.real), _canonical(obj.imag)]
-    if isinstance(obj, np.ndarray):
-        return [_canonical(v) for v in obj.tolist()]
-    if isinstance(obj, dict):
-        return {str(k): _canonical(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_canonical(v) for v in obj]
-    raise TypeError(f"cannot canonicalise {type(obj).__name__}")
-
-
 #: Version of the stored answer's layout (meta.checks shape, data layout), part of every key: a
 #: deployment that changes the layout never serves an entry written in the old one.
-PAYLOAD_FORMAT = 2  # 2: typed checks from core reports (verdict, kind, details)
+PAYLOAD_FORMAT = 3  # 2: typed checks from core reports; 3: exact keys, computation name in key
 
 
-def cache_key(model: str, version: str, params: Any) -> str:
-    """Hex sha256 of the canonical (payload format, model, version, params). Stable across
-    processes and hosts."""
-    blob = orjson.dumps(
-        [PAYLOAD_FORMAT, model, version, _canonical(params)], option=orjson.OPT_SORT_KEYS
-    )
-    return hashlib.sha256(blob).hexdigest()
+def cache_key(name: str, model: str, version: str, body_json: bytes) -> str:
+    """Hex sha256 of (payload format, computation name, model, version, exact body JSON). Stable
+    across processes and hosts (pydantic's JSON of a validated model is deterministic)."""
+    h = hashlib.sha256(f"{PAYLOAD_FORMAT}\0{name}\0{model}\0{version}\0".encode())
+    h.update(body_json)
+    return h.hexdigest()
 
 
 class MemoryCache:
@@ -147,6 +136,15 @@ class MemoryCache:
         _, value = self._data.pop(key)
         self._bytes -= len(value)
 
+    async def acquire(self, key: str, ttl_ms: int) -> str | None:
+        return "local"  # one process: the service's in-flight table already shares misses
+
+    async def locked(self, key: str) -> bool:
+        return False
+
+    async def release(self, key: str, token: str) -> None:
+        return None
+
     async def ping(self) -> tuple[bool, str]:
         return True, f"in-process LRU, {len(self._data)} entries, {self._bytes} bytes"
 
@@ -180,6 +178,11 @@ class RedisCache:
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
             health_check_interval=30,
+        )
+        # delete the lock only if it still holds our token (it may have expired and been taken)
+        self._release = self._redis.register_script(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
+            "else return 0 end"
         )
 
     # Circuit breaker: after BREAKER_FAULTS consecutive faults, get/set skip Redis (answering as
@@ -235,6 +238,41 @@ class RedisCache:
             await self._redis.set(self.prefix + key, value, ex=ttl_s)
         except Exception as exc:
             self._failed("set", exc)
+            return
+        self._ok()
+
+    # Cross-process lock of a miss. Faults fail open: the caller computes (at worst twice).
+
+    async def acquire(self, key: str, ttl_ms: int) -> str | None:
+        token = secrets.token_hex(16)
+        if not self._allow():
+            return token
+        try:
+            got = await self._redis.set(self.prefix + "lock:" + key, token, nx=True, px=ttl_ms)
+        except Exception as exc:
+            self._failed("lock", exc)
+            return token
+        self._ok()
+        return token if got else None
+
+    async def locked(self, key: str) -> bool:
+        if not self._allow():
+            return False
+        try:
+            n = await self._redis.exists(self.prefix + "lock:" + key)
+        except Exception as exc:
+            self._failed("lock", exc)
+            return False
+        self._ok()
+        return bool(n)
+
+    async def release(self, key: str, token: str) -> None:
+        if not self._allow():
+            return
+        try:
+            await self._release(keys=[self.prefix + "lock:" + key], args=[token])
+        except Exception as exc:
+            self._failed("unlock", exc)
             return
         self._ok()
 

@@ -22,6 +22,7 @@ import core
 from app.cache import Cache, MemoryCache, RedisCache
 from app.errors import install_error_handlers, problem_response
 from app.openapi import add_preset_examples
+from app.pool import ComputePool
 from app.responses import FastJSONResponse
 from app.routers import causality, chiral, crystal, emitters, meta, molecular, optics, oscillator
 from app.service import Service
@@ -139,7 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cache = make_cache(settings)
-        app.state.service = Service(settings, cache)
+        pool = ComputePool(settings)
+        await pool.start()
+        app.state.service = Service(settings, cache, pool)
         ok, reason = await cache.ping()
         log.info(
             "cache backend %s: %s", cache.backend, reason if ok else "NOT reachable: " + reason
@@ -147,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await pool.close()
             await cache.close()
 
     app = FastAPI(
@@ -178,14 +182,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", tags=["health"])
     async def ready(request: Request) -> FastJSONResponse:
-        """Readiness: the cache backend is reachable (else 503 with the reason)."""
+        """Readiness: the cache backend is reachable and a compute worker is warm (else 503 with
+        the reason)."""
         svc: Service = request.app.state.service
         ok, reason = await svc.cache.ping()
         stats = svc.cache.stats
+        pool = svc.pool.state()
         body = {
-            "status": "ready" if ok else "unavailable",
+            "status": "ready" if ok and pool.ready else "unavailable",
             "cache": svc.cache.backend,
             "detail": reason,
+            "compute": {
+                "backend": pool.backend,
+                "workers": pool.workers,
+                "queue": pool.queue,
+                "running": pool.running,
+                "queued": pool.queued,
+                "ready": pool.ready,
+                "detail": pool.detail,
+            },
             "cache_stats": {
                 "hits": stats.hits,
                 "misses": stats.misses,
@@ -200,6 +215,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Cache backend unreachable",
                 reason,
                 request,
+                errors=[{"field": "", "message": reason, "fix": "check REDIS_URL and Redis"}],
+                headers={"Retry-After": "1"},
+            )
+        if not pool.ready:
+            return problem_response(
+                503,
+                "warming-up",
+                "Compute workers not ready",
+                pool.detail,
+                request,
+                errors=[{"field": "", "message": pool.detail, "fix": "retry in a few seconds"}],
+                headers={"Retry-After": "1"},
             )
         return FastJSONResponse(body)
 

@@ -1,46 +1,55 @@
-"""The request pipeline every computation endpoint shares: key -> 304 / cache -> compute -> respond.
+"""The request pipeline every computation endpoint shares: check -> key -> conditional ->
+cache -> compute (shared, bounded, stoppable) -> respond.
 
-A route handler validates its body (pydantic), checks sizes against the settings, and calls
-:meth:`Service.respond` with the canonical parameters and a *synchronous* compute function. This
-module then
+A route handler receives its validated body (pydantic) and calls :meth:`Service.respond` with the
+registered :class:`app.computations.Computation`. This module then
 
-1. derives the cache key (app/cache.py) and the ETag (key + representation); a matching
-   ``If-None-Match`` gets 304 before any work;
-2. looks the key up in the cache (``X-Cache: hit``), else computes in a worker thread (never on
-   the event loop), with identical concurrent misses in this process sharing one computation;
-3. stores the result compressed with the configured TTL and answers JSON (``meta`` first) or
-   another representation (app/formats.py: CSV, NumPy .npz, figures), encoded in a worker thread.
+1. negotiates the representation (``?format=`` wins, else ``Accept``; nothing acceptable is 406
+   before any work) and runs the computation's cheap limit checks (413/422 before any work);
+2. derives the cache key from the *exact* body (``model_dump_json``: shortest round-trip float
+   repr, so bodies one ulp apart get their own keys, and ``1`` and ``1.0`` one key after
+   validation), the computation's name, model and version, and the payload format; the ETag is
+   the key plus the representation;
+3. evaluates ``If-None-Match`` as RFC 9110 section 13.1.2 says for a method other than GET/HEAD: a
+   matching entity tag, or ``*`` when the answer exists, makes the condition false and the answer
+   412 Precondition Failed (with the ETag), and nothing is computed;
+4. looks the key up (``X-Cache: hit``); on a miss, identical concurrent misses share one
+   computation: in this process through the in-flight table, across processes through a short
+   cache lock (Redis ``SET NX PX``; the others wait for the stored answer). The computation runs in
+   the compute pool (app/pool.py: worker processes that are stopped on timeout); when every
+   request waiting for it has gone (client disconnect), it is stopped too. A full pool is 503 with
+   Retry-After, a timeout 503 naming ``compute_timeout_s``;
+5. answers JSON (``meta`` first; the stored data bytes spliced in, never parsed; big answers are
+   streamed while they are decompressed, so memory stays at the compressed size) or another
+   representation (app/formats.py: CSV, NumPy .npz, figures), encoded in a worker thread and
+   cached beside the answer (key ``<key>:<fmt>``).
 
-The representation: ``?format=`` wins; without it the ``Accept`` header is negotiated
-(:func:`app.formats.negotiate`: ``text/csv``, ``application/x-npz``, ``application/json``, and the
-image types where a figure encoder exists); nothing acceptable is 406 problem+json naming the
-formats the endpoint can give, before any work. Each representation has its own ETag (key +
-format), answers carry ``Vary: Accept``, and every non-JSON answer a ``Content-Disposition``
-attachment named ``<model>-<first 12 of the parameter hash>.<ext>``. An encoded representation is
-cached beside the answer (key ``<key>:<fmt>``, same TTL), so a repeated download of a big CSV or
-npz is bytes, not a decode and re-encode.
-
-The compute function returns the :class:`core.checks.Report` of the computation; its
-:meth:`~core.checks.Report.payload` gives the model-specific part of ``meta`` (``checks``,
-``warnings``, ``units``) and the data (numpy arrays are serialised by orjson without copies).
+Each representation has its own ETag (key + format), answers carry ``Vary: Accept``, and every
+non-JSON answer a ``Content-Disposition`` attachment named
+``<model>-<first 12 of the parameter hash>.<ext>``. The stored answer (``zlib(meta\ndata)``) holds
+the report's checks, warnings and notes, so a hit says exactly what the miss said.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import logging
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Final, cast, get_args
 
 import anyio
-import numpy as np
 import orjson
 from fastapi import Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
 
 from app.cache import Cache, cache_key
+from app.computations import Computation
 from app.errors import problem_response
 from app.formats import (
     NotAcceptable,
@@ -51,10 +60,11 @@ from app.formats import (
     media_type,
     negotiate,
 )
+from app.pool import ComputeCrashed, ComputePool, ComputeTimeout, PoolFull
 from app.responses import FastJSONResponse
 from app.settings import Settings
-from core.checks import Report
-from core.figures import figures_for
+
+log = logging.getLogger("app.service")
 
 FormatQuery = Annotated[
     OutputFormat,
@@ -69,69 +79,122 @@ FormatQuery = Annotated[
 ]
 
 
-_ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY
+#: Bodies declared larger than this are serialised for the key in a worker thread.
+KEY_INLINE_BODY_BYTES: Final = 64 * 1024
+#: How often a request that lost the cross-process lock looks for the winner's answer, seconds.
+LOCK_POLL_S: Final = 0.05
+
+
+class ClientGone(Exception):
+    """Every byte of the answer would go to a closed connection."""
+
+
+@dataclass
+class _Shared:
+    """One computation in flight in this process and the number of requests waiting for it."""
+
+    task: asyncio.Task[bytes]
+    waiters: int = 0
+    started: float = field(default_factory=time.perf_counter)
 
 
 class Service:
-    """Per-app state: settings, cache, the thread limiter and the in-flight table."""
+    """Per-app state: settings, cache, compute pool and the in-flight table."""
 
-    def __init__(self, settings: Settings, cache: Cache):
+    def __init__(self, settings: Settings, cache: Cache, pool: ComputePool | None = None):
         self.settings = settings
         self.cache = cache
+        self.pool = pool or ComputePool(settings)
+        #: threads that encode representations (CSV, npz, figures) off the event loop
         self.limiter = anyio.CapacityLimiter(settings.compute_threads)
-        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self._inflight: dict[str, _Shared] = {}
         self.computations = 0  # count of computations actually run (tests read it)
 
     async def respond(
         self,
         request: Request,
+        comp: Computation[Any],
+        body: BaseModel,
         *,
-        model: str,
-        version: str,
-        params: Any,
-        compute: Callable[[], Report],
         fmt: OutputFormat = "json",
     ) -> Response:
         t0 = time.perf_counter()
-        offered = available_formats()
         if "format" not in request.query_params:
             try:
-                fmt = cast(OutputFormat, negotiate(request.headers.get("accept"), offered))
+                fmt = cast(
+                    OutputFormat, negotiate(request.headers.get("accept"), available_formats())
+                )
             except NotAcceptable as exc:
                 return _not_acceptable(request, exc)
-        key = cache_key(model, version, params)
+        comp.precheck(body, self.settings)  # CoreError -> 413/422 problem+json, before any work
+        key = await self._key(request, comp, body)
         etag = '"' + hashlib.sha256(f"{key}:{fmt}".encode()).hexdigest()[:40] + '"'
-        if _etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(
-                status_code=304,
-                headers={"ETag": etag, "X-Cache": "revalidated", "Vary": "Accept"},
-            )
+        conditional = request.headers.get("if-none-match")
+        if conditional and _etag_listed(conditional, etag):
+            return _precondition_failed(request, etag)
 
         blob = await self.cache.get(key)
         status = "hit"
+        if conditional and conditional.strip() == "*" and blob is not None:
+            return _precondition_failed(request, etag)
         if blob is None:
             status = "miss"
             self.cache.stats.misses += 1
             try:
-                blob = await self._compute_once(key, compute)
-            except TimeoutError:
+                blob = await self._compute_shared(request, comp, body, key)
+            except PoolFull as exc:
+                return problem_response(
+                    503,
+                    "compute-busy",
+                    "Compute pool full",
+                    f"all {self.settings.compute_workers} workers are busy and "
+                    f"{self.settings.compute_queue} computations are waiting; retry in "
+                    f"{exc.retry_after_s} s",
+                    request,
+                    errors=[_busy_error(exc.retry_after_s)],
+                    headers={"Retry-After": str(exc.retry_after_s)},
+                    limit_name="compute_queue",
+                    limit=self.settings.compute_queue,
+                )
+            except ComputeTimeout:
                 return problem_response(
                     503,
                     "compute-timeout",
                     "Computation took too long",
-                    f"the computation exceeded compute_timeout_s = {self.settings.compute_timeout_s} s; "
-                    "ask for fewer points or a smaller model",
+                    f"the computation exceeded compute_timeout_s = {self.settings.compute_timeout_s} s "
+                    "and was stopped; ask for fewer points or a smaller model, or run it as a job",
                     request,
+                    errors=[
+                        {
+                            "field": "",
+                            "message": "the computation was stopped at the time limit",
+                            "fix": "ask for fewer points, a coarser grid or a smaller model",
+                        }
+                    ],
                     limit_name="compute_timeout_s",
                     limit=self.settings.compute_timeout_s,
                 )
+            except ComputeCrashed as exc:
+                return problem_response(
+                    503,
+                    "compute-crashed",
+                    "Computation failed",
+                    f"{exc}; it may have run out of memory: ask for fewer points",
+                    request,
+                    errors=[_busy_error(1)],
+                    headers={"Retry-After": "1"},
+                )
+            except ClientGone:
+                return Response(status_code=499)  # nobody reads it (nginx's "client closed")
         else:
             self.cache.stats.hits += 1
 
         headers = {"ETag": etag, "X-Cache": status, "Vary": "Accept"}
-        ident = {"model": model, "model_version": version, "parameter_hash": key}
+        ident = {"model": comp.model, "model_version": comp.version, "parameter_hash": key}
         if fmt != "json":
-            headers["Content-Disposition"] = f'attachment; filename="{filename(model, key, fmt)}"'
+            headers["Content-Disposition"] = (
+                f'attachment; filename="{filename(comp.model, key, fmt)}"'
+            )
             # the encoded representation is cached beside the answer (key:fmt): a repeated
             # download of a big CSV or npz is bytes, not a decode and re-encode; its meta has
             # no per-request fields (cache, elapsed_ms: those are in the headers)
@@ -150,39 +213,121 @@ class Service:
             return Response(content, media_type=mtype, headers=headers)
         extra = {**ident, "cache": status, "elapsed_ms": round((time.perf_counter() - t0) * 1e3, 3)}
         if len(blob) <= SPLICE_INLINE_BYTES:
-            body = _json_body(blob, extra)
-        else:  # decompressing and splicing grow with the answer: not on the event loop
-            body = await anyio.to_thread.run_sync(_json_body, blob, extra)
-        return Response(body, media_type="application/json", headers=headers)
+            return Response(_json_body(blob, extra), media_type="application/json", headers=headers)
+        if len(blob) <= STREAM_ABOVE_BYTES:  # decompressing grows with the answer: off the loop
+            body_bytes = await anyio.to_thread.run_sync(_json_body, blob, extra)
+            return Response(body_bytes, media_type="application/json", headers=headers)
+        # big answers are decompressed chunk by chunk (in the thread pool) as they are sent
+        return StreamingResponse(
+            _json_chunks(blob, extra), media_type="application/json", headers=headers
+        )
 
-    async def _compute_once(self, key: str, compute: Callable[[], Report]) -> bytes:
-        fut = self._inflight.get(key)
-        if fut is not None:  # an identical miss is already computing: share it
-            return await asyncio.shield(fut)
-        fut = asyncio.get_running_loop().create_future()
-        self._inflight[key] = fut
+    async def _key(self, request: Request, comp: Computation[Any], body: BaseModel) -> str:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > KEY_INLINE_BODY_BYTES:
+            exact = await anyio.to_thread.run_sync(body.model_dump_json)
+        else:
+            exact = body.model_dump_json()
+        return cache_key(comp.name, comp.model, comp.version, exact.encode())
+
+    async def _compute_shared(
+        self, request: Request, comp: Computation[Any], body: BaseModel, key: str
+    ) -> bytes:
+        """The answer of ``key``, computed once however many requests ask for it at once; the
+        computation is stopped when every one of them has gone."""
+        shared = self._inflight.get(key)
+        if shared is None:
+            shared = _Shared(asyncio.create_task(self._compute_and_store(comp, body, key)))
+            self._inflight[key] = shared
+            shared.task.add_done_callback(functools.partial(self._finished, key, shared))
+        shared.waiters += 1
+        watcher = asyncio.create_task(_disconnected(request))
         try:
-            with anyio.fail_after(self.settings.compute_timeout_s):
-                # abandon_on_cancel: the time limit answers 503 at once; the thread finishes on its own
-                blob = await anyio.to_thread.run_sync(
-                    _run_and_pack, compute, limiter=self.limiter, abandon_on_cancel=True
-                )
-            self.computations += 1
-            fut.set_result(blob)
-        except BaseException as exc:
-            fut.set_exception(exc)
-            fut.exception()  # mark retrieved: waiters re-raise it themselves
-            raise
+            done, _ = await asyncio.wait(
+                {shared.task, watcher}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if shared.task in done:
+                return shared.task.result()
+            raise ClientGone()
         finally:
-            self._inflight.pop(key, None)
-        await self.cache.set(key, blob, self.settings.cache_ttl_s)
-        self.cache.stats.sets += 1
-        return blob
+            watcher.cancel()
+            shared.waiters -= 1
+            if shared.waiters == 0 and not shared.task.done():
+                shared.task.cancel()  # nobody wants it any more: stop the worker
+
+    def _finished(self, key: str, shared: _Shared, task: asyncio.Task[bytes]) -> None:
+        if self._inflight.get(key) is shared:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: the waiters re-raise it themselves
+
+    async def _compute_and_store(self, comp: Computation[Any], body: BaseModel, key: str) -> bytes:
+        ttl_ms = int((self.settings.compute_timeout_s + 5) * 1000)
+        token = await self.cache.acquire(key, ttl_ms)
+        deadline = time.monotonic() + self.settings.compute_timeout_s
+        while token is None:  # another process computes it: wait for its answer
+            await asyncio.sleep(LOCK_POLL_S)
+            blob = await self.cache.get(key)
+            if blob is not None:
+                return blob
+            if time.monotonic() > deadline:
+                raise ComputeTimeout("waited for another process's computation")
+            if not await self.cache.locked(key):  # it gave up or died: compute here
+                token = await self.cache.acquire(key, ttl_ms)
+        try:
+            blob = await self.pool.run(comp.name, body, self.settings)
+            self.computations += 1
+            await self.cache.set(key, blob, self.settings.cache_ttl_s)
+            self.cache.stats.sets += 1
+            return blob
+        finally:
+            await self.cache.release(key, token)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client has closed the connection (the body has been read already, so the
+    next ASGI message is the disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def _busy_error(retry_after_s: int) -> dict[str, str]:
+    return {
+        "field": "",
+        "message": "the service has no free compute worker now",
+        "fix": f"retry after {retry_after_s} s (Retry-After), or submit the computation as a job",
+    }
+
+
+def _precondition_failed(request: Request, etag: str) -> Response:
+    return problem_response(
+        412,
+        "precondition-failed",
+        "Precondition failed",
+        "If-None-Match matches the answer to this request (RFC 9110 13.1.2: a POST whose "
+        "If-None-Match condition is false is not performed); the representation you hold is "
+        "current",
+        request,
+        errors=[
+            {
+                "field": "header:If-None-Match",
+                "message": f"matches the current ETag {etag}",
+                "fix": "use the representation you have, or send the request without If-None-Match",
+            }
+        ],
+        headers={"ETag": etag, "Vary": "Accept"},
+    )
 
 
 #: Stored answers up to this many (compressed) bytes are spliced on the event loop (a few
 #: microseconds); larger ones in a worker thread, so one big answer never stalls the others.
 SPLICE_INLINE_BYTES: Final = 64 * 1024
+#: Stored answers above this many (compressed) bytes are streamed as they are decompressed.
+STREAM_ABOVE_BYTES: Final = 1024 * 1024
+#: Decompressed bytes per streamed chunk.
+STREAM_CHUNK_BYTES: Final = 1024 * 1024
 
 
 def _json_body(blob: bytes, extra_meta: dict[str, Any]) -> bytes:
@@ -193,6 +338,36 @@ def _json_body(blob: bytes, extra_meta: dict[str, Any]) -> bytes:
     meta = orjson.loads(meta_bytes)
     meta.update(extra_meta)
     return b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
+
+
+def _json_chunks(blob: bytes, extra_meta: dict[str, Any]) -> Iterator[bytes]:
+    """:func:`_json_body` in chunks of at most about :data:`STREAM_CHUNK_BYTES`, decompressed as
+    they are sent (a sync iterator: Starlette runs each step in the thread pool)."""
+    d = zlib.decompressobj()
+    src = blob
+
+    def pull() -> bytes:
+        nonlocal src
+        out = d.decompress(src, STREAM_CHUNK_BYTES)
+        src = d.unconsumed_tail
+        return out if src else out + d.flush()
+
+    head = pull()
+    while b"\n" not in head and src:
+        head += pull()
+    meta_bytes, pending = head.split(b"\n", 1)
+    meta = orjson.loads(meta_bytes)
+    meta.update(extra_meta)
+    yield b'{"meta":' + orjson.dumps(meta) + b","
+    first = True  # the data object's own "{" is dropped: the envelope continues it
+    while True:
+        if pending and first:
+            pending, first = pending[1:], False
+        if pending:
+            yield pending
+        if not src:
+            return
+        pending = pull()
 
 
 def _encode_representation(
@@ -235,30 +410,11 @@ def _not_acceptable(request: Request, exc: NotAcceptable) -> Response:
     )
 
 
-def _json_default(obj: Any) -> Any:
-    """orjson falls back here for arrays it cannot take natively (non-contiguous views, e.g.
-    ``z.real``) and for other numpy types."""
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
-def _run_and_pack(compute: Callable[[], Report]) -> bytes:
-    report = compute()
-    meta, data = report.payload()
-    meta["figures"] = [f.to_dict() for f in figures_for(report)]
-    meta_bytes = orjson.dumps(meta, default=_json_default, option=_ORJSON_OPTS)
-    data_bytes = orjson.dumps(data, default=_json_default, option=_ORJSON_OPTS)
-    return zlib.compress(meta_bytes + b"\n" + data_bytes, 1)
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
+def _etag_listed(header: str, etag: str) -> bool:
+    """Whether ``etag`` is among the entity tags of an If-None-Match value (weak comparison, RFC
+    9110 8.8.3.2). ``*`` is judged by the caller (it depends on whether the answer exists)."""
     tags = [t.strip() for t in header.split(",")]
-    return "*" in tags or etag in tags or ("W/" + etag) in tags
+    return etag in tags or ("W/" + etag) in tags
 
 
 def get_service(request: Request) -> Service:

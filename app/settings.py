@@ -7,7 +7,7 @@ deployment tooling conventionally sets also work without it: ``REDIS_URL`` and `
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends
 from pydantic import AliasChoices, Field
@@ -42,7 +42,44 @@ class Settings(BaseSettings):
         default=2,
         ge=1,
         le=64,
-        description="Worker threads for numerical work (off the event loop).",
+        description="Threads that encode answers (CSV, npz, figures) and, with compute_backend "
+        "= thread, run computations, off the event loop.",
+    )
+    compute_backend: Literal["process", "thread"] = Field(
+        default="process",
+        description="Where computations run: `process` (worker processes that are stopped when "
+        "a request times out or its client leaves) or `thread` (threads of this process: "
+        "cheaper to start, but a timed-out computation runs to its end).",
+    )
+    compute_workers: int = Field(
+        default=2,
+        ge=1,
+        le=256,
+        description="Computations that run at once (worker processes or threads); each gets "
+        "cores / compute_workers numba threads.",
+    )
+    compute_queue: int = Field(
+        default=8,
+        ge=0,
+        le=10_000,
+        description="Computations that may wait for a worker; beyond it, 503 with Retry-After.",
+    )
+    compute_max_tasks: int = Field(
+        default=200,
+        ge=0,
+        description="A worker process is replaced after this many computations (0: never); "
+        "gives memory back to the system.",
+    )
+    compute_warm_up: bool = Field(
+        default=True,
+        description="Compile every numba kernel in each worker process before it takes work "
+        "(/readyz answers 503 until one worker is warm).",
+    )
+    max_request_memory_bytes: int = Field(
+        default=2 * 2**30,
+        ge=2**20,
+        description="Estimated memory of one computation (its arrays and its answer) above "
+        "which the request is refused with 413 before any work.",
     )
     compute_timeout_s: float = Field(
         default=120.0,

@@ -31,6 +31,18 @@ class CoreError(ValueError):
         self.field: FieldPath = tuple(field)
         self.fix = fix
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in a worker process and re-raised in the server: every attribute survives the
+        # pickle (the default would call the class with ``args`` only, losing keyword fields).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[CoreError], args: tuple[object, ...], state: dict[str, object]) -> CoreError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, *args)
+    exc.__dict__.update(state)
+    return exc
+
 
 class InvalidInput(CoreError):
     """An input that is well formed but physically or numerically meaningless (422)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
 from app.media import build_medium, grid_in_medium_units
 from app.schemas.oscillator import (
@@ -13,11 +14,31 @@ from app.schemas.oscillator import (
     OscillatorResponseRequest,
 )
 from app.service import FormatQuery, ServiceDep
+from app.settings import Settings
 from core import oscillators as osc
 from core.checks import Report
 from core.oscillator_report import OutputGrid, oscillator_report
 
 router = APIRouter(prefix="/v1/oscillator", tags=["oscillator"])
+
+
+def _limits(body: OscillatorResponseRequest, settings: Settings) -> None:
+    body.frequencies.check_size(settings)
+
+
+@computation(
+    "oscillator-response",
+    OscillatorResponseRequest,
+    model=osc.MODEL_NAME,
+    version=osc.MODEL_VERSION,
+    check=_limits,
+)
+def oscillator_response(body: OscillatorResponseRequest, settings: Settings) -> Report:
+    """The report of :func:`response` (runs in the compute pool)."""
+    medium = build_medium(body, settings)
+    w, back = grid_in_medium_units(body.frequencies, body.unit)
+    grid = OutputGrid(body.frequencies.points(), body.frequencies.unit, back)
+    return oscillator_report(medium, w, grid, medium_unit=body.unit, k=body.k)
 
 
 @router.post(
@@ -39,21 +60,4 @@ async def response(
     grid), the static limits (21, 22), diamagnetism mu(0) < 1, passivity Im(eps mu) > 0 (Im mu < 0
     is allowed), where Im mu < 0, and the multipole ordering (25).
     """
-    settings = svc.settings
-    body.frequencies.check_size(settings)
-    medium = build_medium(body, settings)
-
-    w, back = grid_in_medium_units(body.frequencies, body.unit)
-    grid = OutputGrid(body.frequencies.points(), body.frequencies.unit, back)
-
-    def compute() -> Report:
-        return oscillator_report(medium, w, grid, medium_unit=body.unit, k=body.k)
-
-    return await svc.respond(
-        request,
-        model=osc.MODEL_NAME,
-        version=osc.MODEL_VERSION,
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, oscillator_response, body, fmt=format)

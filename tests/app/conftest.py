@@ -1,4 +1,8 @@
-"""HTTP fixtures: an app on the in-process cache, and an async client bound to it (no sockets)."""
+"""HTTP fixtures: an app on the in-process cache, and an async client bound to it (no sockets).
+
+The apps of these fixtures compute in threads (``compute_backend="thread"``): spawning worker
+processes for every test app would cost seconds each. The process pool has its own tests
+(tests/app/test_pool.py) and the preset answers are computed through it once per session."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from app.settings import Settings
 @asynccontextmanager
 async def running_client(settings: Settings | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client talking to a fresh app (lifespan run) over ASGI, no sockets."""
-    app = create_app(settings or Settings(redis_url=None))
+    app = create_app(settings or Settings(redis_url=None, compute_backend="thread"))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
@@ -37,6 +41,7 @@ def make_client() -> Callable[..., Any]:
 
     def factory(**overrides: Any) -> Any:
         overrides.setdefault("redis_url", None)
+        overrides.setdefault("compute_backend", "thread")
         return running_client(Settings(**overrides))
 
     return factory

@@ -88,7 +88,7 @@ def body() -> dict:
 
 
 async def test_redis_set_get_round_trip_with_ttl(cache: RedisCache):
-    key = cache_key("m", "1", {"a": 1})
+    key = cache_key("test-endpoint", "m", "1", b"{\"a\":1.0}")
     assert await cache.get(key) is None
     await cache.set(key, b"\x00payload", ttl_s=30)
     assert await cache.get(key) == b"\x00payload"
@@ -117,7 +117,7 @@ async def test_clear_uses_scan_and_only_touches_own_prefix(cache: RedisCache, re
 
 
 async def test_two_app_instances_share_results_through_redis(redis_url: str):
-    settings = Settings(redis_url=redis_url)
+    settings = Settings(redis_url=redis_url, compute_backend="thread")
     b = body()
     b["frequencies"]["num"] = 777 + (uuid.uuid4().int % 1000)  # a key no earlier run stored
     async with running_client(settings) as a1, running_client(settings) as a2:
@@ -132,7 +132,7 @@ async def test_two_app_instances_share_results_through_redis(redis_url: str):
 
 
 async def test_unreachable_redis_still_answers_200_and_counts_the_fault():
-    settings = Settings(redis_url=f"redis://127.0.0.1:{_free_port()}/0", redis_timeout_s=0.2)
+    settings = Settings(redis_url=f"redis://127.0.0.1:{_free_port()}/0", redis_timeout_s=0.2, compute_backend="thread")
     async with running_client(settings) as c:
         r = await c.post(URL, json=body())
         assert r.status_code == 200 and r.headers["x-cache"] == "miss"
@@ -154,7 +154,7 @@ async def test_redis_that_fails_mid_request_still_answers_200():
     server = await asyncio.start_server(drop, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.5)
+        settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.5, compute_backend="thread")
         async with running_client(settings) as c:
             r = await c.post(URL, json=body())
             assert r.status_code == 200
@@ -178,7 +178,7 @@ async def test_a_hung_redis_costs_a_few_timeouts_not_two_per_request():
     server = await asyncio.start_server(hang, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.2)
+        settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.2, compute_backend="thread")
         async with running_client(settings) as c:
             t0 = time.perf_counter()
             for i in range(12):

@@ -22,7 +22,7 @@ import pytest
 from app import formats
 from app.formats import NotAcceptable, negotiate, to_csv, to_npz
 from app.presets import all_presets
-from app.service import _run_and_pack
+from app.pool import pack_report
 from core.checks import Report, Series
 from tests.app.snapshot_presets import VOLATILE_META
 from tests.csvutil import column, parse_csv
@@ -208,7 +208,7 @@ def test_csv_of_non_finite_entries_writes_nan_and_the_finite_check_says_so():
             "eps": Series(np.array([1 + 1j, np.nan, 2 - 0j]), "eps", "1", "frequencies"),
         },
     )
-    meta_b, data_b = zlib.decompress(_run_and_pack(lambda: rep)).split(b"\n", 1)
+    meta_b, data_b = zlib.decompress(pack_report(rep)).split(b"\n", 1)
     meta = json.loads(meta_b)
     text, mtype = formats.encode("csv", meta, data_b)
     assert mtype.startswith("text/csv")

@@ -34,15 +34,45 @@ async def test_second_identical_request_is_a_cache_hit_with_same_etag(client):
     assert r1.json()["epsilon"] == r2.json()["epsilon"]
 
 
-async def test_if_none_match_gets_304_without_computing(client):
+async def test_if_none_match_on_post_follows_rfc9110_412_without_computing(client):
+    # RFC 9110 13.1.2: a false If-None-Match condition on a method other than GET/HEAD is 412
     r1 = await client.post(URL, json=fig2a())
     svc = client.app.state.service
     before = svc.computations
     r2 = await client.post(URL, json=fig2a(), headers={"If-None-Match": r1.headers["etag"]})
-    assert r2.status_code == 304 and r2.content == b""
+    assert_problem(r2, 412, "header:If-None-Match")
+    assert r2.headers["etag"] == r1.headers["etag"]
+    weak = await client.post(URL, json=fig2a(), headers={"If-None-Match": "W/" + r1.headers["etag"]})
+    assert weak.status_code == 412
     assert svc.computations == before
     r3 = await client.post(URL, json=fig2a(), headers={"If-None-Match": '"other"'})
     assert r3.status_code == 200
+
+
+async def test_if_none_match_star_is_412_only_when_the_answer_exists(client):
+    body = fig2a()
+    body["frequencies"]["num"] = 37  # never computed before in this app
+    svc = client.app.state.service
+    first = await client.post(URL, json=body, headers={"If-None-Match": "*"})
+    assert first.status_code == 200 and first.headers["x-cache"] == "miss"
+    assert svc.computations == 1
+    again = await client.post(URL, json=body, headers={"If-None-Match": "*"})
+    assert_problem(again, 412, "header:If-None-Match")
+    assert svc.computations == 1
+
+
+async def test_bodies_one_ulp_apart_get_their_own_answers_and_etags(client):
+    import math
+
+    body = fig2a()
+    other = fig2a()
+    w = other["transitions"][0]["omega"]
+    other["transitions"][0]["omega"] = math.nextafter(w, math.inf)
+    a = await client.post(URL, json=body)
+    b = await client.post(URL, json=other)
+    assert (a.headers["x-cache"], b.headers["x-cache"]) == ("miss", "miss")
+    assert a.headers["etag"] != b.headers["etag"]
+    assert a.json()["meta"]["parameter_hash"] != b.json()["meta"]["parameter_hash"]
 
 
 async def test_key_ignores_field_order_and_int_vs_float(client):

@@ -1,0 +1,111 @@
+"""The registry of computations: every synchronous computation endpoint, by name.
+
+A computation is what one ``POST`` computes, written as two plain functions of the *validated*
+request body and the settings:
+
+- ``check(body, settings)``: the cheap limit checks (sizes against the settings, 413 naming the
+  setting; obviously inconsistent shapes, 422). It runs on the request path before the cache
+  lookup, so a request over a limit is refused before any work and even when the pool is full.
+  It must only look at lengths and scalars, never walk big arrays.
+- ``run(body, settings) -> Report``: everything else (building the medium or model, the
+  computation, the report of core). It runs in the compute pool (app/pool.py): a worker *process*
+  in production, so it must be a module-level function, and the body and settings travel pickled.
+
+Both raise :class:`core.errors.CoreError` for bad input; it reaches the client as problem+json.
+
+Routes register their computations with :func:`computation` and hand them to
+:meth:`app.service.Service.respond`; a worker process finds them by name in :data:`REGISTRY`
+after :func:`load_all` (the routers import the registry, never the reverse). The name is the
+route's operation id (``<tag>-<handler name with dashes>``), so a job or a sweep can name the
+endpoint it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from app.settings import Settings
+from core.checks import Report
+
+B = TypeVar("B", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Computation(Generic[B]):
+    """One registered computation (see the module docstring)."""
+
+    name: str
+    request: type[B]
+    run: Callable[[B, Settings], Report]
+    model: str
+    version: str
+    check: Callable[[B, Settings], None] | None = None
+
+    def precheck(self, body: B, settings: Settings) -> None:
+        """The cheap limit checks (no-op when the computation has none)."""
+        if self.check is not None:
+            self.check(body, settings)
+
+
+#: Every computation of the service, by name (filled as the router modules are imported).
+REGISTRY: dict[str, Computation[Any]] = {}
+
+#: The modules that register computations (imported by :func:`load_all`).
+ROUTER_MODULES: tuple[str, ...] = (
+    "app.routers.oscillator",
+    "app.routers.causality",
+    "app.routers.optics",
+    "app.routers.chiral",
+    "app.routers.emitters",
+    "app.routers.molecular",
+    "app.routers.crystal",
+)
+
+
+def computation(
+    name: str,
+    request: type[B],
+    *,
+    model: str,
+    version: str,
+    check: Callable[[B, Settings], None] | None = None,
+) -> Callable[[Callable[[B, Settings], Report]], Computation[B]]:
+    """Register ``run`` under ``name``::
+
+        @computation("oscillator-response", OscillatorResponseRequest,
+                     model=osc.MODEL_NAME, version=osc.MODEL_VERSION, check=_limits)
+        def oscillator_response(body: OscillatorResponseRequest, settings: Settings) -> Report:
+            ...
+
+    The decorated name is then the :class:`Computation` (pass it to ``Service.respond``).
+    """
+
+    def register(run: Callable[[B, Settings], Report]) -> Computation[B]:
+        if name in REGISTRY and REGISTRY[name].run is not run:
+            existing = REGISTRY[name].run
+            if (existing.__module__, existing.__qualname__) != (run.__module__, run.__qualname__):
+                raise RuntimeError(f"computation {name!r} is registered twice")
+        comp = Computation(name, request, run, model, version, check)
+        REGISTRY[name] = comp
+        return comp
+
+    return register
+
+
+def load_all() -> dict[str, Computation[Any]]:
+    """Import every router module (registering its computations) and return the registry."""
+    for module in ROUTER_MODULES:
+        importlib.import_module(module)
+    return REGISTRY
+
+
+def get(name: str) -> Computation[Any]:
+    """The computation ``name`` (``KeyError`` when there is none)."""
+    if name not in REGISTRY:
+        load_all()
+    return REGISTRY[name]

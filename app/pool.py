@@ -1,0 +1,260 @@
+"""The compute pool: where every computation runs, bounded in number, time and queue.
+
+Two backends behind one interface (:class:`ComputePool`):
+
+- ``process`` (the default for a served app): a pebble ``ProcessPool`` of ``compute_workers``
+  spawned processes. A computation that passes its time limit, or whose every requester has gone
+  (client disconnect), is *stopped*: pebble terminates the worker process and starts a fresh one,
+  so a timed-out request leaves no CPU work behind. Each worker imports the routers, sets numba's
+  thread count to its share of the cores and runs :func:`app.warmup.warm_up` before it takes work;
+  it is recycled after ``compute_max_tasks`` computations, which also hands memory back to the OS.
+- ``thread``: worker threads (anyio). Threads cannot be killed: a timed-out computation is
+  abandoned and runs to its end. Used by the in-process test client, where spawning processes
+  for every test app would cost seconds, and by scientists embedding the app.
+
+Admission: at most ``compute_workers`` computations run and ``compute_queue`` more wait; beyond
+that :class:`PoolFull` (the service answers 503 with Retry-After) rather than an unbounded queue.
+
+What a worker runs is :func:`run_packed`: the registered computation (app/computations.py) by
+name on the pickled body and settings, and the packed answer (compressed ``meta\\ndata`` bytes)
+back; a :class:`core.errors.CoreError` raised by the computation comes back as itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import time
+import zlib
+from concurrent.futures import CancelledError as FutureCancelled
+from dataclasses import dataclass
+from typing import Any, Final
+
+import anyio
+import numpy as np
+import orjson
+from pydantic import BaseModel
+
+from app import computations
+from app.settings import Settings
+from core.checks import Report
+from core.figures import figures_for
+
+log = logging.getLogger("app.pool")
+
+_ORJSON_OPTS: Final = orjson.OPT_SERIALIZE_NUMPY
+
+
+class PoolFull(Exception):
+    """Every worker is busy and the queue is full."""
+
+    def __init__(self, capacity: int, retry_after_s: int):
+        super().__init__(f"compute pool full ({capacity} running or queued)")
+        self.capacity = capacity
+        self.retry_after_s = retry_after_s
+
+
+class ComputeTimeout(Exception):
+    """The computation passed ``compute_timeout_s`` (it has been stopped, or abandoned on threads)."""
+
+
+class ComputeCrashed(Exception):
+    """The worker process died during the computation (killed, out of memory, a hard crash)."""
+
+
+def _json_default(obj: Any) -> Any:
+    """orjson falls back here for arrays it cannot take natively (non-contiguous views, e.g.
+    ``z.real``) and for other numpy types."""
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def pack_report(report: Report) -> bytes:
+    """The stored form of a report: ``zlib(meta_json + b"\n" + data_json)``; ``meta`` is the
+    report's payload meta plus its figure specs."""
+    meta, data = report.payload()
+    meta["figures"] = [f.to_dict() for f in figures_for(report)]
+    meta_bytes = orjson.dumps(meta, default=_json_default, option=_ORJSON_OPTS)
+    data_bytes = orjson.dumps(data, default=_json_default, option=_ORJSON_OPTS)
+    return zlib.compress(meta_bytes + b"\n" + data_bytes, 1)
+
+
+def run_packed(name: str, body: BaseModel, settings: Settings) -> bytes:
+    """Run computation ``name`` on ``body`` and pack its report (:func:`pack_report`)."""
+    return pack_report(computations.get(name).run(body, settings))
+
+
+def _worker_init(threads: int, warm: bool) -> None:
+    """Start-up of one worker process: registry, thread share, compiled kernels."""
+    computations.load_all()
+    try:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, int(getattr(numba.config, "NUMBA_NUM_THREADS")))))
+    except Exception:  # numba missing or refusing the count: its default stays
+        pass
+    if warm:
+        try:
+            from app.warmup import warm_up
+        except ImportError:  # TEMPORARY until app/warmup.py lands
+            return
+        warm_up()
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+@dataclass
+class PoolState:
+    """What the pool is doing now (for /readyz and the metrics)."""
+
+    backend: str
+    workers: int
+    queue: int
+    running: int
+    queued: int
+    ready: bool
+    detail: str
+
+
+class ComputePool:
+    """Admission, time limit and stop of computations (see the module docstring)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.backend = settings.compute_backend
+        self.workers = settings.compute_workers
+        self.capacity = settings.compute_workers + settings.compute_queue
+        self._active = 0  # running or queued, admitted by this pool
+        self._running = 0
+        self._limiter = anyio.CapacityLimiter(settings.compute_workers)
+        self._pool: Any = None
+        self._ready = self.backend == "thread"
+        self._ready_detail = "threads need no warm-up" if self._ready else "starting"
+        self._warm_task: asyncio.Task[None] | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the worker processes (no-op for threads); readiness follows in the background."""
+        if self.backend != "process":
+            return
+        import pebble
+
+        ctx = multiprocessing.get_context("spawn")
+        cores = os.cpu_count() or 1
+        threads = max(1, cores // self.workers)
+        self._pool = pebble.ProcessPool(
+            max_workers=self.workers,
+            max_tasks=self.settings.compute_max_tasks,
+            initializer=_worker_init,
+            initargs=(threads, self.settings.compute_warm_up),
+            context=ctx,
+        )
+        self._warm_task = asyncio.create_task(self._become_ready())
+
+    async def _become_ready(self) -> None:
+        """Ready once a worker has started and warmed up (its first task can only run after its
+        initializer: a ping that returns proves one worker is warm)."""
+        t0 = time.perf_counter()
+        try:
+            fut = self._pool.schedule(_ping)
+            await asyncio.wrap_future(fut)
+        except Exception as exc:  # a worker that cannot start: not ready, and say why
+            self._ready_detail = f"compute workers failed to start: {type(exc).__name__}: {exc}"
+            log.error("%s", self._ready_detail)
+            return
+        self._ready = True
+        self._ready_detail = (
+            f"{self.workers} worker processes, warm in {time.perf_counter() - t0:.1f} s"
+        )
+        log.info("compute pool ready: %s", self._ready_detail)
+
+    async def close(self, grace_s: float = 5.0) -> None:
+        """Stop the workers: running computations are terminated (their requests are gone)."""
+        if self._warm_task is not None and not self._warm_task.done():
+            self._warm_task.cancel()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.stop()
+            await anyio.to_thread.run_sync(pool.join, grace_s)
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def state(self) -> PoolState:
+        return PoolState(
+            backend=self.backend,
+            workers=self.workers,
+            queue=self.settings.compute_queue,
+            running=self._running if self.backend == "thread" else min(self._active, self.workers),
+            queued=max(0, self._active - self.workers),
+            ready=self._ready,
+            detail=self._ready_detail,
+        )
+
+    def retry_after_s(self) -> int:
+        """A Retry-After for a full pool: about one typical computation, at least 1 s."""
+        return max(1, min(30, int(self.settings.compute_timeout_s // 20) or 1))
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run(self, name: str, body: BaseModel, settings: Settings) -> bytes:
+        """The packed answer of computation ``name``. Raises :class:`PoolFull` (nothing
+        started), :class:`ComputeTimeout`, :class:`ComputeCrashed`, the computation's own
+        exception, or ``asyncio.CancelledError`` when the caller is cancelled (the computation
+        is then stopped: the worker process is terminated)."""
+        if self._active >= self.capacity:
+            raise PoolFull(self.capacity, self.retry_after_s())
+        self._active += 1
+        try:
+            with anyio.fail_after(self.settings.compute_timeout_s):
+                if self.backend == "process":
+                    return await self._run_process(name, body, settings)
+                return await self._run_thread(name, body, settings)
+        except TimeoutError as exc:
+            raise ComputeTimeout(str(exc)) from None
+        finally:
+            self._active -= 1
+
+    async def _run_thread(self, name: str, body: BaseModel, settings: Settings) -> bytes:
+        async with self._limiter:
+            self._running += 1
+            try:
+                # abandon_on_cancel: the time limit answers at once; the thread finishes alone
+                return await anyio.to_thread.run_sync(
+                    run_packed, name, body, settings, abandon_on_cancel=True
+                )
+            finally:
+                self._running -= 1
+
+    async def _run_process(self, name: str, body: BaseModel, settings: Settings) -> bytes:
+        import pebble
+
+        if self._pool is None:
+            raise ComputeCrashed("the compute pool is not running")
+        # pebble's own timeout is a backstop (it counts from the start on a worker); the
+        # request's limit, queue wait included, is the anyio deadline around this call
+        fut = self._pool.schedule(
+            run_packed, args=(name, body, settings), timeout=self.settings.compute_timeout_s
+        )
+        try:
+            return await asyncio.wrap_future(fut)
+        except asyncio.CancelledError:
+            fut.cancel()  # queued: dropped; running: the worker process is terminated
+            raise
+        except FutureCancelled:
+            raise asyncio.CancelledError() from None
+        except pebble.ProcessExpired as exc:
+            raise ComputeCrashed(f"the worker process died (exit code {exc.exitcode})") from None
+        except TimeoutError:
+            raise ComputeTimeout("stopped by the worker time limit") from None
