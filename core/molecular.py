@@ -61,7 +61,7 @@ complete harmonic-oscillator model, by the wave-operator identity, and by the st
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
@@ -1325,12 +1325,16 @@ ROOTS: Final = CheckSpec(
 )
 
 
-def thomas_reiche_kuhn_check(states: MolecularStates) -> Check:
-    """The :data:`THOMAS_REICHE_KUHN` check of ``states`` (residual per Cartesian axis)."""
+def thomas_reiche_kuhn_check(
+    states: MolecularStates, spec: CheckSpec = THOMAS_REICHE_KUHN
+) -> Check:
+    """The :data:`THOMAS_REICHE_KUHN` check of ``states`` (residual per Cartesian axis).
+    ``spec``: the same statement with a warning that fits where the states came from (a
+    quantum-chemistry basis, core.quantum_chem)."""
     f = 2.0 * states.mass * states.energies[:, None] * np.abs(states.P) ** 2
     res = f.sum(axis=0) / (states.charge**2 * states.n_electrons) - 1.0
     worst = float(np.max(np.abs(res)))
-    return THOMAS_REICHE_KUHN.judge(worst < TRK_TOL, worst, residual_xyz=[float(v) for v in res])
+    return spec.judge(worst < TRK_TOL, worst, residual_xyz=[float(v) for v in res])
 
 
 def time_even_check(states: MolecularStates) -> Check:
@@ -1369,8 +1373,11 @@ def origin_checks(
     report: dict[str, dict[str, dict[str, float]]],
     definitions: Sequence[str],
     tolerance: float = ORIGIN_RTOL,
+    specs: Mapping[str, CheckSpec] = ORIGIN_INDEPENDENCE,
 ) -> dict[str, Check]:
-    """One origin-independence check per definition, from an :func:`origin_report`.
+    """One origin-independence check per definition, from an :func:`origin_report` (``specs``:
+    the statements by definition, :data:`ORIGIN_INDEPENDENCE` unless a caller words the
+    warnings for its states).
 
     ``details.per_quantity`` says for each of A, T, U, X whether its relative change is within
     ``tolerance``; the verdict (Raab-de Lange, covariant) is that of A and X, the quantities the
@@ -1378,7 +1385,7 @@ def origin_checks(
     """
     out: dict[str, Check] = {}
     for d in definitions:
-        spec = ORIGIN_INDEPENDENCE[d]
+        spec = specs[d]
         rel = {q: report[d][q]["relative_change"] for q in "ATUX"}
         within = {q: bool(rel[q] <= tolerance) for q in "ATUX"}
         worst = max(rel["A"], rel["X"])
