@@ -461,3 +461,66 @@ def figures_for(report: Report) -> tuple[Figure, ...]:
     does not hold is left out)."""
     build = FIGURES.get(report.model)
     return () if build is None else tuple(f for f in build(report) if f is not None)
+
+
+# --- issue 15: frequency-dependent crystal response (core.crystal.response_report) ----------
+def crystal_response_figures(r: Report) -> tuple[Figure | None, ...]:
+    """sigma_L / sigma_K (Duff & Sipe Fig. 5) and chi_M(w) (eq 74) against photon energy; other
+    tight-binding reports fall through to :func:`tight_binding_figures`."""
+    sl = [n for n in r.arrays if n.startswith("sigma_L_")]
+    sk = [n for n in r.arrays if n.startswith("sigma_K_")]
+    if not sl and not sk and "chi_M" not in r.arrays:
+        return tight_binding_figures(r)
+    return (
+        _spectrum(
+            r,
+            "q² effective conductivity σ_L (eqs 16, 89; Fig. 5)",
+            "σ_L",
+            [(n, f"σ_L^{n[8:]}") for n in sl],
+        ),
+        _spectrum(
+            r,
+            "q² effective conductivity σ_K (eqs 17, 91)",
+            "σ_K",
+            [(n, f"σ_K^{n[8:]}") for n in sk],
+        ),
+        _spectrum(r, "magnetic susceptibility χ_M^zz(ω) (eq 74)", "χ_M", [("chi_M", "χ_M")]),
+    )
+
+
+FIGURES[crystal.MODEL_NAME] = crystal_response_figures
+# --- end issue 15 ----------------------------------------------------------------------------
+
+
+# --- issue 16: states of a quantum-chemistry calculation (core.quantum_chem) ----------------
+#: core.quantum_chem.MODEL_NAME, spelled here so that drawing does not import PySCF.
+QUANTUM_CHEM_MODEL: Final = "molecular-states-pyscf"
+
+
+def quantum_chem_figures(r: Report) -> tuple[Figure | None, ...]:
+    """The oscillator strengths of the excited states, length and velocity form side by side
+    (their agreement is the gauge_agreement check; both sum to N_e for a complete basis, TRK)."""
+    if "excitation_energies" not in r.arrays:
+        return ()
+    traces = tuple(
+        Trace(n, label)
+        for n, label in (
+            ("oscillator_strength_length", "f (length form)"),
+            ("oscillator_strength_velocity", "f (velocity form)"),
+        )
+        if n in r.arrays
+    )
+    return (
+        Figure(
+            "spectrum",
+            "oscillator strengths of the excited states",
+            Axis("excitation_energies", "excitation energy", r.arrays["excitation_energies"].unit),
+            "f",
+            "1",
+            traces,
+        ),
+    )
+
+
+FIGURES[QUANTUM_CHEM_MODEL] = quantum_chem_figures
+# --- end issue 16 ----------------------------------------------------------------------------

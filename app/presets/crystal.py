@@ -100,3 +100,48 @@ PRESETS = [
         bodies=[_fig6_body(r) for r in FIG6_RATIOS],
     ),
 ]
+
+# --- issue 15: frequency-dependent response (Duff & Sipe Fig. 5) ----------------------------
+PRESETS.append(
+    Preset(
+        name="duff-sipe-fig5",
+        title="sigma_L^xzy(w) of the trivial Haldane model: the paramagnetic switch (Fig. 5)",
+        source="Duff & Sipe, sec. VIII.A and Fig. 5: t = M = 3 eV, t2 = 0, 800x800 k-grid, "
+        "0+ = 100 meV; a = 1.45 Angstrom assumed (the figure's shape does not depend on a)",
+        endpoint="/v1/crystal/q2-conductivity",
+        description=(
+            "Re sigma_L^xzy(w) is flat at -chi_static (c chi in the paper, diamagnetic sign) "
+            "below the K/K' gap (6 eV), peaks about an order of magnitude higher just below it, "
+            "switches sign (paramagnetic) towards the M-point gap (8.5 eV) and relaxes above; "
+            "200 photon energies from 0 to 12 eV."
+        ),
+        body={
+            "model": _haldane(0.0, 3.0, t=3.0, a=1.45, energy_unit="eV", length_unit="angstrom"),
+            "grid": {"n": [800, 800], "shift": 0.5},
+            "frequencies": {"start": 0.0, "stop": 12.0, "num": 200, "unit": "eV"},
+            "eta": 0.1,
+            "sigma_L": ["xzy"],
+        },
+    )
+)
+PRESETS.append(
+    Preset(
+        name="haldane-hbn-chi-m-omega",
+        title="chi_M^zz(w) of eq 74 below the gap, with its w -> 0 limit (hBN-like Haldane model)",
+        source="Duff & Sipe, eq 74 and sec. VI: t = M = 3 eV, t2 = 0 (the Fig. 5 model) on a "
+        "160x160 k-grid, 0+ = 100 meV",
+        endpoint="/v1/crystal/magnetic-susceptibility",
+        description=(
+            "chi_M^zz(w) in the paper's gauge from 0 to 5 eV (below the 6 eV K/K' gap): its w = 0 "
+            "value equals the static orbital susceptibility chi_2 of "
+            "/v1/crystal/orbital-susceptibility on the same grid (the static_limit check)."
+        ),
+        body={
+            "model": _haldane(0.0, 3.0, t=3.0, a=1.45, energy_unit="eV", length_unit="angstrom"),
+            "grid": {"n": [160, 160], "shift": 0.5},
+            "frequencies": {"start": 0.0, "stop": 5.0, "num": 26, "unit": "eV"},
+            "eta": 0.1,
+        },
+    )
+)
+# --- end issue 15 ----------------------------------------------------------------------------
