@@ -8,15 +8,27 @@ envelope::
      "detail": "...", "instance": "/v1/oscillator/response",
      "errors": [{"field": "/transitions/2/gamma", "message": "...", "fix": "..."}]}
 
-``field`` is a JSON pointer into the request body (RFC 6901), or ``query:<name>`` for a query
-parameter. The same table feeds each route's documented ``responses=`` (``PROBLEM_RESPONSES``).
+``field`` is a JSON pointer into the request body (RFC 6901; ``""`` is the whole body), or
+``query:<name>`` for a query parameter, ``header:<Name>`` for a request header. Every problem
+carries at least one entry in ``errors`` (the detail, on field ``""``, when nothing more precise is
+known). The same table feeds each route's documented ``responses=`` (``PROBLEM_RESPONSES``).
+
+Bodies that cannot be read as JSON are judged here too (:func:`body_parse_errors`): bytes that are
+not UTF-8 and nesting beyond the parser's depth are 400, an integer of more digits than Python
+converts is 422 naming its field, malformed JSON is 422 with the line and column in the message
+(never a byte offset as a pointer). A numeric fault that escaped core's input checks (overflow, a
+division by zero inside a compiled kernel, a singular matrix, scipy refusing NaN) is a 422 logged at
+warning level without a traceback (:func:`install_error_handlers`); only a genuine defect is 500.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
+import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -24,6 +36,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.formats import MEDIA_TYPES
 from app.responses import FastJSONResponse
 from core.errors import (
     ConvergenceError,
@@ -53,7 +66,10 @@ ERROR_TABLE: list[tuple[type[CoreError], int, str, str]] = [
 class ProblemError(BaseModel):
     """One offending input."""
 
-    field: str = Field(description="JSON pointer into the body (RFC 6901), or 'query:<name>'.")
+    field: str = Field(
+        description="JSON pointer into the body (RFC 6901; '' is the whole body or the request "
+        "as a whole), 'query:<name>' for a query parameter or 'header:<Name>' for a header."
+    )
     message: str = Field(description="What is wrong with it.")
     fix: str | None = Field(default=None, description="How to correct it.")
 
@@ -75,21 +91,42 @@ class Problem(BaseModel):
     gap: float | None = Field(default=None, description="Band gap found, for not-an-insulator.")
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": desc}
-    for status, desc in [
-        (413, "Work beyond a configured limit (the limit is named)."),
-        (422, "Invalid input (each bad field named, with a fix)."),
-        (503, "Computation exceeded the configured time limit."),
-    ]
-}
+def _problems(*entries: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": desc}
+        for status, desc in entries
+    }
 
 
-#: ``responses=`` of a computation endpoint: the problems, CSV as an alternative 200, and 304.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = _problems(
+    (413, "Work beyond a configured limit (the limit is named)."),
+    (422, "Invalid input (each bad field named, with a fix)."),
+    (503, "Computation exceeded the configured time limit."),
+)
+
+
+#: ``responses=`` of a computation endpoint: every representation of the 200 (JSON, CSV, npz,
+#: figures; ``?format=`` or ``Accept``), and every problem the request pipeline can answer.
 COMPUTE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    200: {"content": {"text/csv": {}}},
-    304: {"description": "Not modified (ETag)."},
+    **_problems(
+        (400, "The body cannot be read: not UTF-8, or nested too deep (the reason is named)."),
+        (406, "No representation the Accept header allows (the offered ones are listed)."),
+        (
+            412,
+            "If-None-Match matched: the representation the client holds is current "
+            "(RFC 9110 13.1.2; nothing was computed).",
+        ),
+        (413, "The body or the work is beyond a configured limit (the limit is named)."),
+        (415, "The body's Content-Type is not accepted here (the accepted ones are listed)."),
+        (422, "Invalid input (each bad field named, with a fix)."),
+        (429, "Over this client's rate or concurrency limit (Retry-After says when to retry)."),
+        (
+            503,
+            "No compute worker free, or the computation exceeded its time limit "
+            "(Retry-After where a retry can succeed).",
+        ),
+    ),
+    200: {"content": {m: {} for f, m in MEDIA_TYPES.items() if f != "json"}},
 }
 
 
@@ -117,11 +154,20 @@ def problem_response(
     }
     if request is not None:
         body["instance"] = request.url.path
-    body["errors"] = errors or []
+    # every problem names at least one input: the request as a whole when nothing better is known
+    body["errors"] = errors or [{"field": "", "message": detail, "fix": None}]
     body.update({k: v for k, v in extra.items() if v is not None})
     return FastJSONResponse(
         body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
+
+
+def _as_number(x: object) -> float | None:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return v if v == v and abs(v) != float("inf") else None
 
 
 def core_error_response(exc: CoreError, request: Request | None = None) -> FastJSONResponse:
@@ -130,7 +176,12 @@ def core_error_response(exc: CoreError, request: Request | None = None) -> FastJ
     err = {"field": pointer(exc.field), "message": exc.message, "fix": exc.fix}
     extra: dict[str, Any] = {}
     if isinstance(exc, LimitExceeded):
-        extra = {"limit_name": exc.limit_name, "limit": exc.limit, "requested": exc.requested}
+        # floats, as the schema says (an integer beyond 64 bits would not serialise)
+        extra = {
+            "limit_name": exc.limit_name,
+            "limit": _as_number(exc.limit),
+            "requested": _as_number(exc.requested),
+        }
     if isinstance(exc, NotAnInsulator):
         extra = {"gap": exc.gap}
     detail = exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
@@ -186,9 +237,37 @@ def _body_path(loc: Sequence[str | int], body: Any) -> list[str | int]:
     return out
 
 
+def line_column(text: str | bytes, pos: int) -> tuple[int, int]:
+    """1-based (line, column) of offset ``pos`` in ``text`` (characters of a str, bytes of bytes)."""
+    pos = max(0, min(pos, len(text)))
+    nl: Any = b"\n" if isinstance(text, bytes) else "\n"
+    line = text.count(nl, 0, pos) + 1
+    return line, pos - (text.rfind(nl, 0, pos) + 1) + 1
+
+
+def _json_invalid(e: dict[str, Any], body: Any) -> dict[str, Any]:
+    """The entry of a malformed JSON body: field "" and the line and column in the message
+    (FastAPI puts the character offset in ``loc``; a pointer ``/123`` would name no field)."""
+    loc = list(e.get("loc", ()))
+    pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    reason = str((e.get("ctx") or {}).get("error") or e.get("msg") or "malformed JSON")
+    where = ""
+    if pos is not None and isinstance(body, str | bytes):
+        line, col = line_column(body, pos)
+        where = f" at line {line}, column {col}"
+    return {
+        "field": "",
+        "message": f"the body is not valid JSON{where}: {reason}",
+        "fix": _FIXES["json_invalid"],
+    }
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for e in exc.errors():
+        if e.get("type") == "json_invalid":
+            out.append(_json_invalid(e, exc.body))
+            continue
         loc = list(e.get("loc", ()))
         where = loc[0] if loc else "body"
         rest = list(loc[1:])
@@ -211,6 +290,202 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# Bodies that cannot be parsed (FastAPI's "There was an error parsing the body")
+# ---------------------------------------------------------------------------------------------
+
+#: How deep a request body of this API nests at most (molecular octupoles: body, states, tensor,
+#: real, S, 3, 3, 3); the parser's own limit is Python's recursion limit.
+MAX_USEFUL_DEPTH: Final = 8
+
+
+class _BigInt:
+    """Stands for an integer literal too long to convert (found by :func:`_big_int_path`)."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+
+def _big_int_path(raw: bytes) -> tuple[list[str | int], int] | None:
+    """(path, digits) of the first integer literal of ``raw`` beyond Python's digit limit."""
+    limit = sys.get_int_max_str_digits() or 0
+
+    def parse_int(text: str) -> Any:
+        digits = len(text.lstrip("-"))
+        return _BigInt(digits) if limit and digits > limit else int(text)
+
+    try:
+        doc = json.loads(raw, parse_int=parse_int)
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[Any, list[str | int]]] = [(doc, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, _BigInt):
+            return path, node.digits
+        if isinstance(node, dict):
+            stack.extend((v, [*path, k]) for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((v, [*path, i]) for i, v in reversed(list(enumerate(node))))
+    return None
+
+
+def body_parse_errors(
+    raw: bytes | None, cause: BaseException | None
+) -> tuple[int, str, list[dict[str, Any]]]:
+    """``(status, detail, errors)`` for a body the JSON parser refused with ``cause``.
+
+    Not UTF-8 -> 400 with the line and column of the first bad byte; nested beyond the parser's
+    depth -> 400; an integer literal beyond Python's digit limit (4300 by default) -> 422 naming
+    its field; anything else -> 400 on field "".
+    """
+    if isinstance(cause, UnicodeDecodeError):
+        obj = cause.object if isinstance(cause.object, bytes) else (raw or b"")
+        line, col = line_column(obj, cause.start)
+        bad = obj[cause.start : cause.start + 1].hex() or "??"
+        msg = f"the body is not UTF-8 text: byte 0x{bad} at line {line}, column {col}"
+        return (
+            400,
+            msg,
+            [{"field": "", "message": msg, "fix": "send the JSON encoded as UTF-8 (RFC 8259 8.1)"}],
+        )
+    if isinstance(cause, RecursionError):
+        msg = "the JSON nests deeper than the parser allows"
+        return (
+            400,
+            msg,
+            [
+                {
+                    "field": "",
+                    "message": msg,
+                    "fix": f"no request of this API nests more than {MAX_USEFUL_DEPTH} levels: send "
+                    "the body the schema at /docs describes",
+                }
+            ],
+        )
+    if isinstance(cause, ValueError) and "digits" in str(cause) and raw is not None:
+        found = _big_int_path(raw)
+        if found is not None:
+            path, digits = found
+            msg = (
+                f"an integer of {digits} digits: more than the "
+                f"{sys.get_int_max_str_digits()} digits a number may have"
+            )
+            return (
+                422,
+                msg,
+                [
+                    {
+                        "field": pointer(path),
+                        "message": msg,
+                        "fix": "give a number of ordinary size (exponent notation, e.g. 1e30, for "
+                        "a large float)",
+                    }
+                ],
+            )
+    reason = f"{type(cause).__name__}: {cause}" if cause is not None else "unreadable body"
+    msg = f"the body could not be parsed as JSON ({reason})"
+    return 400, msg, [{"field": "", "message": msg, "fix": _FIXES["json_invalid"]}]
+
+
+# ---------------------------------------------------------------------------------------------
+# Numeric faults that escaped core's input checks
+# ---------------------------------------------------------------------------------------------
+
+#: Exceptions that are numeric faults wherever they come from (a ZeroDivisionError inside a numba
+#: kernel surfaces as SystemError).
+NUMERIC_FAULTS: Final = (ArithmeticError, np.linalg.LinAlgError, SystemError)
+#: Packages whose ValueError means "these numbers cannot be computed" (scipy on NaN, numpy on a
+#: non-finite or ill-shaped array, numba), not a defect of ours.
+NUMERIC_PACKAGES: Final = ("numpy", "scipy", "numba")
+
+
+def _raised_in(exc: BaseException) -> str:
+    """The file that raised ``exc``: its innermost frame, or the last ``File "..."`` line of the
+    traceback text a worker process attached (pebble sets ``exc.traceback``)."""
+    remote = getattr(exc, "traceback", None)
+    if isinstance(remote, str) and 'File "' in remote:
+        last = remote.rsplit('File "', 1)[1]
+        return last.split('"', 1)[0]
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    return frames[-1].filename if frames else ""
+
+
+def is_numeric_fault(exc: BaseException) -> bool:
+    """Whether ``exc`` is a numeric fault (see :data:`NUMERIC_FAULTS`) or a ValueError raised
+    inside numpy, scipy or numba; a ValueError of our own code is a defect (500)."""
+    if isinstance(exc, NUMERIC_FAULTS):
+        return True
+    if isinstance(exc, ValueError) and not isinstance(exc, CoreError):
+        where = _raised_in(exc).replace("\\", "/")
+        return any(f"/{pkg}/" in where for pkg in NUMERIC_PACKAGES)
+    return False
+
+
+def numeric_fault_response(exc: BaseException, request: Request) -> FastJSONResponse:
+    """422 for a numeric fault, logged at warning level without a traceback."""
+    log.warning(
+        "numeric fault on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        str(exc)[:500],
+    )
+    return problem_response(
+        422,
+        "numerical-range",
+        "Numbers out of floating-point range",
+        "the inputs lead to numbers outside double-precision range or to a singular "
+        f"problem ({type(exc).__name__}: {str(exc)[:300]})",
+        request,
+        [
+            {
+                "field": "",
+                "message": "some input is too large, too small or too degenerate in magnitude "
+                "for this model",
+                "fix": "give lengths, energies, linewidths and moments of ordinary size in the "
+                "model's units (e.g. bohr and hartree, or units of t and a), and no parameter "
+                "that makes the model degenerate (all hoppings zero, coinciding poles)",
+            }
+        ],
+    )
+
+
+_HTTP_TITLES: Final = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Request too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+
+def _http_errors(
+    request: Request, exc: StarletteHTTPException, detail: str
+) -> list[dict[str, Any]]:
+    if exc.status_code == 404:
+        return [
+            {
+                "field": "",
+                "message": f"no resource at {request.url.path}",
+                "fix": "use a path listed at /docs (the API is under /v1)",
+            }
+        ]
+    if exc.status_code == 405:
+        allow = (getattr(exc, "headers", None) or {}).get("Allow", "")
+        return [
+            {
+                "field": "",
+                "message": f"{request.method} is not allowed on {request.url.path}",
+                "fix": f"use {allow}" if allow else "use the method listed at /docs",
+            }
+        ]
+    return [{"field": "", "message": detail, "fix": None}]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the problem+json handlers on ``app``."""
 
@@ -222,24 +497,23 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> FastJSONResponse:
         errors = _validation_errors(exc)
         fields = ", ".join(e["field"] or "(body)" for e in errors[:5])
-        return problem_response(
-            422,
-            "invalid-input",
-            "Invalid input",
-            f"{len(errors)} invalid input(s): {fields}",
-            request,
-            errors,
-        )
+        detail = f"{len(errors)} invalid input(s): {fields}"
+        if errors and all(e["field"] == "" for e in errors):
+            detail = errors[0]["message"]
+        return problem_response(422, "invalid-input", "Invalid input", detail, request, errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
-        titles = {
-            404: "Not found",
-            405: "Method not allowed",
-            413: "Request too large",
-            415: "Unsupported media type",
-        }
-        detail = str(exc.detail) if exc.detail else titles.get(exc.status_code, "HTTP error")
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's "error parsing the body": say why, on which field where known
+            raw = getattr(request, "_body", None)  # read (and kept) by the request already
+            status, detail, errors = body_parse_errors(
+                raw if isinstance(raw, bytes) else None, exc.__cause__
+            )
+            slug = "invalid-input" if status == 422 else "unreadable-body"
+            title = "Invalid input" if status == 422 else "Body cannot be read"
+            return problem_response(status, slug, title, detail, request, errors)
+        detail = str(exc.detail) if exc.detail else _HTTP_TITLES.get(exc.status_code, "HTTP error")
         if exc.status_code == 404 and exc.detail == "Not Found":
             detail = f"no resource at {request.url.path}; the API is listed at /docs"
         if exc.status_code == 405:
@@ -247,43 +521,40 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status_code,
             "about:blank",
-            titles.get(exc.status_code, "HTTP error"),
+            _HTTP_TITLES.get(exc.status_code, "HTTP error"),
             detail,
             request,
+            _http_errors(request, exc, detail),
             headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(ArithmeticError)
     @app.exception_handler(np.linalg.LinAlgError)
-    async def _out_of_range(request: Request, exc: Exception) -> FastJSONResponse:
-        # Overflow, underflow to a zero divisor, or a singular/non-finite matrix: almost always
-        # inputs of absurd magnitude (1e300 lengths, 1e-300 lattice constants). A fallback: the
-        # schemas bound what they can; this keeps the rest from ever being a 500.
-        log.warning("numerical range error on %s: %r", request.url.path, exc, exc_info=exc)
-        return problem_response(
-            422,
-            "numerical-range",
-            "Numbers out of floating-point range",
-            "the inputs lead to numbers outside double-precision range or to a singular "
-            f"problem ({type(exc).__name__}: {exc})",
-            request,
-            [
-                {
-                    "field": "",
-                    "message": "some input is too large or too small in magnitude for this model",
-                    "fix": "give lengths, energies and moments of ordinary size in the model's "
-                    "units (e.g. bohr and hartree, or units of t and a)",
-                }
-            ],
-        )
+    @app.exception_handler(SystemError)
+    async def _numeric(request: Request, exc: Exception) -> FastJSONResponse:
+        # Overflow, a zero divisor inside a compiled kernel, a singular matrix: inputs of absurd
+        # magnitude or a degenerate model that core's input checks did not foresee. The schemas
+        # and core bound what they can; this keeps the rest from ever being a 500.
+        return numeric_fault_response(exc, request)
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> FastJSONResponse:
+        if is_numeric_fault(exc):  # scipy refusing NaN, numpy on an impossible array
+            return numeric_fault_response(exc, request)
+        return _internal_error(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> FastJSONResponse:
-        log.exception("unhandled error on %s", request.url.path)
-        return problem_response(
-            500,
-            "internal-error",
-            "Internal error",
-            "an unexpected error occurred; it has been logged",
-            request,
-        )
+        return _internal_error(request, exc)
+
+
+def _internal_error(request: Request, exc: BaseException) -> FastJSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        500,
+        "internal-error",
+        "Internal error",
+        "an unexpected error occurred; it has been logged",
+        request,
+        [{"field": "", "message": "a defect of the service, not of the request", "fix": None}],
+    )

@@ -92,7 +92,7 @@ from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.errors import InvalidInput, PoleOnGrid
 from core.media import RationalMedium
 from core.optics import impedance, normal_reflectance, refractive_index
-from core.oscillators import lorentz_sums
+from core.oscillators import FREQUENCY_RANGE, MAX_STRENGTH, lorentz_sums
 from core.passivity import passivity_check
 from core.units import identity, is_physical, linear_scale
 
@@ -129,6 +129,44 @@ def gaussian_strength(b_si: float) -> float:
 # ---------------------------------------------------------------------------------------------
 # Magnetic resonance: chi_m vs chi_B (eqs 44-47)
 # ---------------------------------------------------------------------------------------------
+
+
+UsableKind = Literal["frequency", "linewidth", "strength"]
+
+
+def _check_usable(
+    values: ArrayLike, what: str, kind: UsableKind, within: tuple[str, ...] = ()
+) -> None:
+    """Refuse magnitudes outside double-precision reach (:class:`InvalidInput` naming the entry).
+
+    Frequencies (and Gaussian strengths b, in [w]) must lie in ``FREQUENCY_RANGE`` =
+    [1e-30, 1e30] of the medium's unit, linewidths must be 0 or in that range, strengths obey
+    |S| <= ``MAX_STRENGTH`` = 1e60, the ranges of :mod:`core.oscillators`: inside them w^2, the
+    denominators D = w_j^2 - w^2 - 2 i gamma w and their products with the strengths stay finite;
+    outside them (a denormal 1e-310 damping, a 1e300 frequency) the response is 0/0 or inf/inf.
+    The error names ``(*within, j, what)`` for entry j of a list (``within`` given), else
+    ``(what,)``.
+    """
+    lo, hi = FREQUENCY_RANGE
+    a = np.abs(np.asarray(values, dtype=np.float64).reshape(-1))
+    if kind == "strength":
+        bad = a > MAX_STRENGTH
+        usable = f"|{what}| <= {MAX_STRENGTH:.0e}"
+    elif kind == "linewidth":
+        bad = (a != 0) & ((a < lo) | (a > hi))
+        usable = f"{what} = 0 or {lo:.0e} <= {what} <= {hi:.0e}"
+    else:
+        bad = (a < lo) | (a > hi)
+        usable = f"{lo:.0e} <= {what} <= {hi:.0e}"
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise InvalidInput(
+            f"{what} = {np.asarray(values, dtype=np.float64).reshape(-1)[j]:.3g} is outside the "
+            f"usable range: give {usable} in the medium's unit",
+            field=(*within, j, what) if within else (what,),
+            fix=f"give {usable}, or express the medium in a unit in which its frequencies are "
+            "of ordinary size",
+        )
 
 
 def _as_float_tuple(value: ArrayLike, name: str) -> tuple[float, ...]:
@@ -206,6 +244,9 @@ class MagneticResonanceMedium:
                     + (" (a negative damping breaks causality)" if name == "gamma" else ""),
                 )
             object.__setattr__(self, name, v)
+        _check_usable([self.w0], "w0", "frequency")
+        _check_usable([self.b], "b", "frequency")
+        _check_usable([self.gamma], "gamma", "linewidth")
         if self.assignment == "chi_B":
             # resonant: the pole of mu is at w0 - 4 pi b - i gamma; lorentz: at the roots of
             # w^2 + 2 i gamma w - (w0^2 - 8 pi b w0) = 0, one of which is in the UPPER half-plane
@@ -259,6 +300,13 @@ class MagneticResonanceMedium:
                     field=("background", p, "strength"),
                     fix="give strength >= 0",
                 )
+        background: tuple[tuple[str, UsableKind], ...] = (
+            ("omega", "frequency"),
+            ("gamma", "linewidth"),
+            ("strength", "strength"),
+        )
+        for name, kind in background:
+            _check_usable(getattr(self, f"background_{name}"), name, kind, ("background",))
 
     @property
     def strength_si(self) -> float:
@@ -709,6 +757,15 @@ class ChiralMedium:
                 raise InvalidInput(
                     f"{msg} (got {cols[name][j]:g})", field=("resonances", j, name), fix=fix
                 )
+        ranges: tuple[tuple[str, UsableKind], ...] = (
+            ("omega", "frequency"),
+            ("gamma", "linewidth"),
+            ("e1", "strength"),
+            ("mixed", "strength"),
+            ("m1", "strength"),
+        )
+        for name, kind in ranges:
+            _check_usable(cols[name], name, kind, ("resonances",))
         bound = 4.0 * cols["e1"] * cols["m1"]
         over = cols["mixed"] ** 2 > bound * (1.0 + MIXED_RTOL)
         if over.any():

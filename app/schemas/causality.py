@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, FiniteFloat, model_validator
 
-from app.schemas.common import ResponseMeta, StrictModel
+from app.schemas.common import ResponseMeta, StrictModel, limit
+from core.causality.conventions import MIN_POINTS
 from core.units import FrequencyUnit
 
 Quantity = Literal["chi", "epsilon", "mu", "refractive_index"]
@@ -47,16 +48,20 @@ class KramersKronigRequest(StrictModel):
         description="Unit of `frequencies`; `nm` (vacuum wavelength) is converted to frequency.",
     )
     frequencies: list[FiniteFloat] = Field(
-        min_length=1,
+        min_length=MIN_POINTS,
         description="Strictly increasing frequencies >= 0 (wavelengths strictly monotonic for "
-        "`nm`) [unit].",
-        json_schema_extra={"x-unit": "unit"},
+        f"`nm`), at least {MIN_POINTS} and at most max_kk_points [unit].",
+        json_schema_extra=limit("max_kk_points", **{"x-unit": "unit"}),
     )
     real: list[FiniteFloat] | None = Field(
-        default=None, description="Re f on `frequencies` [dimensionless]."
+        default=None,
+        description="Re f on `frequencies` [dimensionless].",
+        json_schema_extra=limit("max_kk_points"),
     )
     imag: list[FiniteFloat] | None = Field(
-        default=None, description="Im f on `frequencies` [dimensionless]; Im f(0) must be 0."
+        default=None,
+        description="Im f on `frequencies` [dimensionless]; Im f(0) must be 0.",
+        json_schema_extra=limit("max_kk_points"),
     )
     high_frequency_value: FiniteFloat | None = Field(
         default=None,
@@ -316,3 +321,23 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     out: dict[str, Any] = resolve(schema)
     return out
+
+
+class KramersKronigComputation(StrictModel):
+    """What ``POST /v1/causality/kramers-kronig`` computes from: the validated request plus what
+    the CSV reader found (internal: the registered computation's body, never in the OpenAPI
+    schema).
+
+    The cache key is made from this whole body, so the column names the answer echoes and the
+    notes about ignored CSV columns are part of it: a cached hit says what the miss said.
+    """
+
+    request: KramersKronigRequest = Field(description="The validated request.")
+    columns: dict[str, str] = Field(
+        description="Role (`frequencies`, `real`, `imag`) -> the column name it came from "
+        "(a JSON body's field names for JSON)."
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Notes on the body for `meta.warnings` (CSV columns that were ignored).",
+    )

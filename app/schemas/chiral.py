@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, FiniteFloat, field_validator, model_validator
 
-from app.schemas.common import ComplexArray, FrequencyGrid, ResponseMeta, StrictModel
+from app.schemas.common import ComplexArray, FrequencyGrid, ResponseMeta, StrictModel, limit
 from core.units import FrequencyUnit
 
 
@@ -88,7 +88,9 @@ class MagneticResonanceRequest(_UnitModel):
     )
     background: list[BackgroundOscillator] = Field(
         default_factory=list,
-        description="Lorentz oscillators added to eps_b (e.g. the E1 phonon that makes eps < 0).",
+        description="Lorentz oscillators added to eps_b (e.g. the E1 phonon that makes eps < 0; "
+        "at most max_transitions).",
+        json_schema_extra=limit("max_transitions"),
     )
     frequencies: FrequencyGrid = Field(description="Where to evaluate (grid per DESIGN.md).")
 
@@ -145,7 +147,10 @@ class SingleSusceptibilityRequest(_UnitModel):
         description="Non-resonant background permittivity (number or {real, imag}; Im >= 0).",
     )
     resonances: list[ChiralResonance] = Field(
-        min_length=1, description="Resonances (common poles of chi_e1, chi_chir, chi_m1)."
+        min_length=1,
+        description="Resonances (common poles of chi_e1, chi_chir, chi_m1; at most "
+        "max_transitions).",
+        json_schema_extra=limit("max_transitions"),
     )
     dbf: DBFComparison | None = Field(
         default=None,

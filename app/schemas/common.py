@@ -20,9 +20,20 @@ from core.units import FrequencyUnit
 
 
 class StrictModel(BaseModel):
-    """Base of every request model: unknown fields are an error, NaN/Infinity are rejected."""
+    """Base of every request model: unknown fields are an error, NaN/Infinity are rejected, and
+    values are taken as the schema types them (strict mode: ``false`` is not the number 0, ``"5"``
+    is not an integer; an integer is still a number), so what the OpenAPI document refuses the
+    service refuses too."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
+
+
+def limit(setting: str, **extra: Any) -> dict[str, Any]:
+    """``json_schema_extra`` of a list field bounded by the setting ``setting`` (``x-limit``):
+    :func:`app.limits.check_array_limits` refuses a longer list with 413 naming the setting
+    (env ``SUSC_<SETTING>``). A list with neither a static ``max_length`` nor a named setting is
+    bounded by ``max_array_items``."""
+    return {"x-limit": setting, **extra}
 
 
 def unit_field(unit: str, description: str, **kw: Any) -> Any:
@@ -45,7 +56,10 @@ class FrequencyGrid(StrictModel):
         default="linear", description="`linear` or `log` (geometric; start must be > 0)."
     )
     values: list[FiniteFloat] | None = Field(
-        default=None, min_length=1, description="Explicit points (>= 0), instead of start/stop/num."
+        default=None,
+        min_length=1,
+        description="Explicit points (>= 0), instead of start/stop/num (at most max_grid_points).",
+        json_schema_extra=limit("max_grid_points"),
     )
     unit: FrequencyUnit = Field(default="model", description="Unit of the points.")
 

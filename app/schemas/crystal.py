@@ -12,12 +12,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from app.schemas.common import ResponseMeta, StrictModel
+from app.schemas.common import ResponseMeta, StrictModel, limit
 
 #: Model numbers (energies, coordinates, wavevectors) of ordinary magnitude: beyond 1e6 in the
 #: model's own units the closed forms overflow double precision (a 1e300 hopping gives NaN
 #: eigenvectors), so the schema refuses them with a 422 instead.
 Bounded = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+#: An orbital index (0-based); far beyond any max_bands, it only keeps indices in int64 range.
+OrbitalIndex = Annotated[int, Field(ge=0, le=1_000_000)]
+#: A lattice coordinate of a cell (hoppings reach a few cells; |R| <= 1000 keeps k.R exact).
+CellIndex = Annotated[int, Field(ge=-1000, le=1000)]
+#: Points per reciprocal vector of a k-grid (their product is bounded by max_k_points).
+GridSize = Annotated[int, Field(le=1_000_000)]
+#: A 2D or 3D vector.
+Vector = Annotated[list[Bounded], Field(min_length=2, max_length=3)]
 
 EnergyUnit = Literal["model", "eV", "meV"]
 LengthUnit = Literal["model", "angstrom", "nm"]
@@ -42,9 +50,11 @@ class Orbital(StrictModel):
 class Hopping(StrictModel):
     """The matrix element <0, from | H | R, to> = amplitude (its conjugate is added)."""
 
-    from_: int = Field(alias="from", ge=0, description="Orbital index in the home cell (0-based).")
-    to: int = Field(ge=0, description="Orbital index in cell R (0-based).")
-    R: list[int] = Field(
+    from_: OrbitalIndex = Field(
+        alias="from", description="Orbital index in the home cell (0-based)."
+    )
+    to: OrbitalIndex = Field(description="Orbital index in cell R (0-based).")
+    R: list[CellIndex] = Field(
         min_length=2, max_length=3, description="Cell of orbital `to`, in lattice coordinates."
     )
     amplitude: Amplitude = Field(description="Hopping amplitude [energy_unit].")
@@ -76,11 +86,19 @@ class TightBindingSpec(StrictModel):
     """A general tight-binding model in 2D (or 3D, with B along z for the susceptibility)."""
 
     kind: Literal["tight_binding"] = "tight_binding"
-    lattice: list[list[Bounded]] = Field(
+    lattice: list[Vector] = Field(
         min_length=2, max_length=3, description="Primitive lattice vectors (rows) [length_unit]."
     )
-    orbitals: list[Orbital] = Field(min_length=1, description="Orbitals of the unit cell.")
-    hoppings: list[Hopping] = Field(default_factory=list, description="Bonds, each listed once.")
+    orbitals: list[Orbital] = Field(
+        min_length=1,
+        description="Orbitals of the unit cell (at most max_bands).",
+        json_schema_extra=limit("max_bands"),
+    )
+    hoppings: list[Hopping] = Field(
+        default_factory=list,
+        description="Bonds, each listed once (at most max_hoppings).",
+        json_schema_extra=limit("max_hoppings"),
+    )
     energy_unit: EnergyUnit = Field(default="model", description="Unit of energies.")
     length_unit: LengthUnit = Field(default="model", description="Unit of lengths.")
 
@@ -91,7 +109,9 @@ ModelSpec = Annotated[HaldaneSpec | TightBindingSpec, Field(discriminator="kind"
 class KGrid(StrictModel):
     """A uniform Monkhorst-Pack-like grid: k = sum_i (n_i + shift)/N_i b_i."""
 
-    n: list[int] = Field(min_length=2, max_length=3, description="Points per reciprocal vector.")
+    n: list[GridSize] = Field(
+        min_length=2, max_length=3, description="Points per reciprocal vector (>= 1)."
+    )
     shift: FiniteFloat = Field(
         default=0.0,
         ge=0,
@@ -116,12 +136,21 @@ class PathPoint(StrictModel):
 class KPath(StrictModel):
     """Straight segments through high-symmetry points."""
 
-    points: list[PathPoint] = Field(min_length=2, description="Vertices in order.")
+    points: list[PathPoint] = Field(
+        min_length=2,
+        description="Vertices in order (at most max_path_points).",
+        json_schema_extra=limit("max_path_points"),
+    )
     frame: Literal["cartesian", "reduced"] = Field(
         default="cartesian",
         description="`cartesian` [1/length_unit] or `reduced` (coefficients of reciprocal vectors).",
     )
-    num: int = Field(default=200, ge=2, description="About how many points in all.")
+    num: int = Field(
+        default=200,
+        ge=2,
+        le=100_000_000,
+        description="About how many points in all (at most max_k_points).",
+    )
 
 
 class BandsRequest(StrictModel):
@@ -143,7 +172,9 @@ class BerryRequest(StrictModel):
 
     model: ModelSpec
     grid: KGrid = Field(default_factory=lambda: KGrid(n=[60, 60]), description="The k-grid.")
-    filling: int | None = Field(default=None, ge=1, description="Occupied bands (default: half).")
+    filling: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="Occupied bands (default: half)."
+    )
     include_maps: bool = Field(default=True, description="Return the curvature and metric maps.")
 
 
@@ -155,7 +186,9 @@ class SusceptibilityRequest(StrictModel):
         default_factory=lambda: KGrid(n=[200, 200], shift=0.5),
         description="The k-grid; a second grid of about half the size gives the convergence estimate.",
     )
-    filling: int | None = Field(default=None, ge=1, description="Occupied bands (default: half).")
+    filling: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="Occupied bands (default: half)."
+    )
     include_chi1: bool = Field(default=True, description="Also evaluate chi_1 (eqs 70-73, slower).")
 
 

@@ -13,7 +13,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
-from app.schemas.common import CheckModel, ComplexArray, FrequencyGrid, ResponseMeta, StrictModel
+from app.schemas.common import (
+    CheckModel,
+    ComplexArray,
+    FrequencyGrid,
+    ResponseMeta,
+    StrictModel,
+    limit,
+)
 from app.schemas.oscillator import (
     DiamagneticCheck,
     NegativeImMuCheck,
@@ -160,7 +167,9 @@ class CustomStrengthsRequest(EmitterCommon):
     """User-given excited states and moments, and the ground-state second moments."""
 
     transitions: list[CustomTransition] = Field(
-        min_length=1, description="Excited states (capped by max_emitter_states)."
+        min_length=1,
+        description="Excited states (capped by max_emitter_states).",
+        json_schema_extra=limit("max_emitter_states"),
     )
     rr_ground: Matrix3 = Field(
         description="<g| r_i r_j |g> in 1/[w]^2: real symmetric positive semi-definite. The ground "

@@ -13,7 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from app.schemas.common import ComplexArray, FrequencyGrid, ResponseMeta, StrictModel, unit_field
+from app.schemas.common import (
+    ComplexArray,
+    FrequencyGrid,
+    ResponseMeta,
+    StrictModel,
+    limit,
+    unit_field,
+)
 from core.molecular import LOSCHMIDT_AU
 
 DefinitionName = Literal["multipole", "raab_de_lange", "covariant"]
@@ -23,9 +30,14 @@ Vector3 = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 class ComplexTensorInput(StrictModel):
     """A complex array given as nested lists of real and (optionally) imaginary parts."""
 
-    real: list[Any] = Field(description="Real parts, nested lists of the stated shape.")
+    real: list[Any] = Field(
+        description="Real parts, nested lists of the stated shape (one entry per state).",
+        json_schema_extra=limit("max_molecular_states"),
+    )
     imag: list[Any] | None = Field(
-        default=None, description="Imaginary parts, same shape (omitted: zero)."
+        default=None,
+        description="Imaginary parts, same shape (omitted: zero).",
+        json_schema_extra=limit("max_molecular_states"),
     )
 
 
@@ -68,14 +80,15 @@ class StatesMoleculeSpec(StrictModel):
 
     energies: list[FiniteFloat] = Field(
         min_length=1,
-        description="Excitation energies E_s - E_0 > 0 of the S excited states [hartree].",
-        json_schema_extra={"x-unit": "hartree"},
+        description="Excitation energies E_s - E_0 > 0 of the S excited states (at most "
+        "max_molecular_states) [hartree].",
+        json_schema_extra=limit("max_molecular_states", **{"x-unit": "hartree"}),
     )
     linewidths: list[FiniteFloat] | None = Field(
         default=None,
         description="Damping gamma_s >= 0 per state [hartree] (omitted: all `linewidth`). Equal "
         "widths keep origin independence exact.",
-        json_schema_extra={"x-unit": "hartree"},
+        json_schema_extra=limit("max_molecular_states", **{"x-unit": "hartree"}),
     )
     linewidth: FiniteFloat = unit_field(
         "hartree", "Damping of every state when `linewidths` is omitted.", default=0.005, ge=0
@@ -102,7 +115,7 @@ class StatesMoleculeSpec(StrictModel):
     ground_first_moment: Vector3 = unit_field(
         "bohr", "sum over electrons of <r_i> in the ground state (moves chi_dia to a new origin)."
     )
-    ground_second_moment: list[list[FiniteFloat]] = Field(
+    ground_second_moment: Annotated[list[Vector3], Field(min_length=3, max_length=3)] = Field(
         description="sum over electrons of <r_i r_j> in the ground state, 3x3 real symmetric "
         "(the diamagnetic part of chi) [bohr^2].",
         json_schema_extra={"x-unit": "bohr^2"},
@@ -127,6 +140,7 @@ class _MolecularRequest(StrictModel):
     definitions: list[DefinitionName] = Field(
         default=["multipole", "raab_de_lange", "covariant"],
         min_length=1,
+        max_length=3,
         description="Material-constant definitions: `multipole` (eqs 12-15, origin dependent), "
         "`raab_de_lange` (16-19) and `covariant` (45-53), both origin independent.",
     )

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, Field, FiniteFloat, field_validator, model_validator
 
 from app.schemas.chiral import BackgroundOscillator, ComplexInput
-from app.schemas.common import ComplexArray, FrequencyGrid, ResponseMeta, StrictModel
+from app.schemas.common import ComplexArray, FrequencyGrid, ResponseMeta, StrictModel, limit
 from app.schemas.oscillator import Transition
 from core.units import FrequencyUnit
 
@@ -45,7 +45,11 @@ class OscillatorMediumKind(StrictModel):
         default="model",
         description="Unit of omega and gamma (strengths in unit^2 or dimensionless, eq 21); not nm.",
     )
-    transitions: list[Transition] = Field(min_length=1, description="The transitions (>= 1).")
+    transitions: list[Transition] = Field(
+        min_length=1,
+        description="The transitions (>= 1, at most max_transitions).",
+        json_schema_extra=limit("max_transitions"),
+    )
 
     _unit = field_validator("unit")(classmethod(lambda cls, v: _no_nm(v)))
 
@@ -63,8 +67,12 @@ class ConstantMediumKind(StrictModel):
 class ComplexList(StrictModel):
     """A complex array given as real and imaginary parts of equal length."""
 
-    real: list[FiniteFloat] = Field(description="Real parts.")
-    imag: list[FiniteFloat] = Field(description="Imaginary parts.")
+    real: list[FiniteFloat] = Field(
+        description="Real parts.", json_schema_extra=limit("max_grid_points")
+    )
+    imag: list[FiniteFloat] = Field(
+        description="Imaginary parts.", json_schema_extra=limit("max_grid_points")
+    )
 
     @model_validator(mode="after")
     def _same_length(self) -> ComplexList:
@@ -84,15 +92,23 @@ class TabulatedMediumKind(StrictModel):
     kind: Literal["tabulated"] = Field(description="Discriminator.")
     unit: FrequencyUnit = Field(default="model", description="Unit of the table frequencies.")
     frequencies: list[FiniteFloat] = Field(
-        min_length=2, description="Table frequencies (distinct, > 0) [unit]."
+        min_length=2,
+        description="Table frequencies (distinct, > 0; at most max_grid_points) [unit].",
+        json_schema_extra=limit("max_grid_points"),
     )
     eps: ComplexList | None = Field(default=None, description="eps at the table points.")
     mu: ComplexList | None = Field(
         default=None, description="mu at the table points (default 1; only with eps)."
     )
-    n: list[FiniteFloat] | None = Field(default=None, description="Real refractive index n.")
+    n: list[FiniteFloat] | None = Field(
+        default=None,
+        description="Real refractive index n.",
+        json_schema_extra=limit("max_grid_points"),
+    )
     k: list[FiniteFloat] | None = Field(
-        default=None, description="Extinction coefficient k >= 0 (n + i k; mu = 1)."
+        default=None,
+        description="Extinction coefficient k >= 0 (n + i k; mu = 1).",
+        json_schema_extra=limit("max_grid_points"),
     )
     interpolation: Literal["linear", "pchip"] = Field(
         default="linear", description="`linear` or `pchip` (shape-preserving cubic)."
@@ -148,7 +164,9 @@ class MagneticResonanceMediumKind(StrictModel):
         default="resonant", description="`resonant` (eqs 44-45) or causal `lorentz`."
     )
     background: list[BackgroundOscillator] = Field(
-        default_factory=list, description="Lorentz oscillators added to eps_b."
+        default_factory=list,
+        description="Lorentz oscillators added to eps_b (at most max_transitions).",
+        json_schema_extra=limit("max_transitions"),
     )
 
     _unit = field_validator("unit")(classmethod(lambda cls, v: _no_nm(v)))
@@ -183,7 +201,9 @@ class ReflectanceRequest(StrictModel):
         description="Incident medium (semi-infinite, must be transparent); default vacuum.",
     )
     layers: list[Layer] = Field(
-        default_factory=list, description="Layers from the ambient side down; empty = interface."
+        default_factory=list,
+        description="Layers from the ambient side down; empty = interface (at most max_layers).",
+        json_schema_extra=limit("max_layers"),
     )
     substrate: MediumSpec = Field(description="Exit medium (semi-infinite).")
     length_unit: LengthUnit = Field(
@@ -194,8 +214,8 @@ class ReflectanceRequest(StrictModel):
     angles: list[FiniteFloat] = Field(
         default_factory=lambda: [0.0],
         min_length=1,
-        description="Angles of incidence in the ambient, degrees in [0, 90).",
-        json_schema_extra={"x-unit": "deg"},
+        description="Angles of incidence in the ambient, degrees in [0, 90) (at most max_angles).",
+        json_schema_extra=limit("max_angles", **{"x-unit": "deg"}),
     )
     polarization: Literal["s", "p", "both"] = Field(
         default="both", description="`s` (TE), `p` (TM) or `both`."
@@ -225,7 +245,10 @@ class KGrid(StrictModel):
     num: int | None = Field(default=None, ge=1, description="Number of points.")
     spacing: Literal["linear", "log"] = Field(default="linear", description="`linear` or `log`.")
     values: list[FiniteFloat] | None = Field(
-        default=None, min_length=1, description="Explicit increasing k values (> 0)."
+        default=None,
+        min_length=1,
+        description="Explicit increasing k values (> 0; at most max_dispersion_k_points).",
+        json_schema_extra=limit("max_dispersion_k_points"),
     )
     unit: WavenumberUnit = Field(
         default="model",

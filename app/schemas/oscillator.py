@@ -12,6 +12,7 @@ from app.schemas.common import (
     FrequencyGrid,
     ResponseMeta,
     StrictModel,
+    limit,
 )
 from core.units import FrequencyUnit
 
@@ -52,7 +53,9 @@ class OscillatorMediumSpec(StrictModel):
         "`model` = the model's own units (e.g. w_p); not `nm`.",
     )
     transitions: list[Transition] = Field(
-        min_length=1, description="The transitions (at least one)."
+        min_length=1,
+        description="The transitions (at least one; at most max_transitions).",
+        json_schema_extra=limit("max_transitions"),
     )
 
     @field_validator("unit")
