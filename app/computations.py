@@ -7,6 +7,9 @@ request body and the settings:
   setting; obviously inconsistent shapes, 422). It runs on the request path before the cache
   lookup, so a request over a limit is refused before any work and even when the pool is full.
   It must only look at lengths and scalars, never walk big arrays.
+- ``estimate(body, settings) -> int`` (optional): the bytes the computation will hold at its
+  peak (its arrays and its answer), from sizes only; above ``max_request_memory_bytes`` the
+  request is refused with 413 before any work.
 - ``run(body, settings) -> Report``: everything else (building the medium or model, the
   computation, the report of core). It runs in the compute pool (app/pool.py): a worker *process*
   in production, so it must be a module-level function, and the body and settings travel pickled.
@@ -29,8 +32,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from app.limits import check_array_limits
 from app.settings import Settings
 from core.checks import Report
+from core.errors import LimitExceeded
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -45,11 +50,33 @@ class Computation(Generic[B]):
     model: str
     version: str
     check: Callable[[B, Settings], None] | None = None
+    estimate: Callable[[B, Settings], int] | None = None
+    #: where the client's request sits in the body (the Kramers-Kronig body wraps it as
+    #: ``request``): the array limits name fields relative to it
+    request_path: tuple[str, ...] = ()
 
     def precheck(self, body: B, settings: Settings) -> None:
-        """The cheap limit checks (no-op when the computation has none)."""
+        """The array-length limits of the schema (app/limits.py), the cheap limit checks, then
+        the memory estimate against ``max_request_memory_bytes`` (all 413 naming the setting)."""
+        request: BaseModel = body
+        for attr in self.request_path:
+            request = getattr(request, attr)
+        check_array_limits(request, settings)
         if self.check is not None:
             self.check(body, settings)
+        if self.estimate is not None:
+            need = self.estimate(body, settings)
+            limit = settings.max_request_memory_bytes
+            if need > limit:
+                raise LimitExceeded(
+                    f"this request needs about {need / 2**20:.0f} MiB of memory; the limit is "
+                    f"{limit / 2**20:.0f} MiB",
+                    limit_name="max_request_memory_bytes",
+                    limit=limit,
+                    requested=need,
+                    fix="ask for fewer points (frequencies, k-points, branches) per request, or "
+                    "split it into several requests (a sweep)",
+                )
 
 
 #: Every computation of the service, by name (filled as the router modules are imported).
@@ -63,7 +90,9 @@ ROUTER_MODULES: tuple[str, ...] = (
     "app.routers.chiral",
     "app.routers.emitters",
     "app.routers.molecular",
+    "app.routers.molecular_states",
     "app.routers.crystal",
+    "app.routers.crystal_response",
 )
 
 
@@ -74,6 +103,8 @@ def computation(
     model: str,
     version: str,
     check: Callable[[B, Settings], None] | None = None,
+    estimate: Callable[[B, Settings], int] | None = None,
+    request_path: tuple[str, ...] = (),
 ) -> Callable[[Callable[[B, Settings], Report]], Computation[B]]:
     """Register ``run`` under ``name``::
 
@@ -90,7 +121,7 @@ def computation(
             existing = REGISTRY[name].run
             if (existing.__module__, existing.__qualname__) != (run.__module__, run.__qualname__):
                 raise RuntimeError(f"computation {name!r} is registered twice")
-        comp = Computation(name, request, run, model, version, check)
+        comp = Computation(name, request, run, model, version, check, estimate, request_path)
         REGISTRY[name] = comp
         return comp
 

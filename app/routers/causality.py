@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import csv
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Literal
 
+import anyio
 import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from app.computations import computation
 from app.errors import COMPUTE_RESPONSES, problem_response
 from app.media import build_medium, grid_in_medium_units
 from app.schemas.causality import (
+    KramersKronigComputation,
     KramersKronigRequest,
     KramersKronigResponse,
     OscillatorCausalityResponse,
@@ -23,6 +26,7 @@ from app.schemas.causality import (
 )
 from app.schemas.oscillator import OscillatorResponseRequest
 from app.service import FormatQuery, ServiceDep
+from app.settings import Settings
 from core import causality as ca
 from core.checks import Report
 from core.errors import InvalidInput
@@ -44,7 +48,17 @@ QUANTITY_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "refractive_index": (("n", "n_real", "refractive_index_real"), ("k", "kappa", "n_imag")),
 }
 
-CSV_EXAMPLE = "frequency,eps1,eps2\n0.0,3.0,0.0\n0.1,3.02,0.004\n"
+#: A body the endpoint accepts (at least MIN_POINTS = 8 rows: the transform needs them).
+CSV_EXAMPLE = (
+    "frequency,eps2\n0.0,0.0\n0.5,0.05\n1.0,0.4\n1.5,0.15\n2.0,0.06\n2.5,0.03\n3.0,0.02\n"
+    "3.5,0.01\n"
+)
+
+#: Bodies larger than this are parsed and validated in a worker thread, not on the event loop.
+KK_INLINE_BODY_BYTES: Final = 64 * 1024
+
+#: Content types read as CSV.
+CSV_TYPES: Final = ("text/csv", "application/csv", "text/plain")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,14 +206,18 @@ def _parse_csv(
     return data, roles, warnings
 
 
-async def read_kk_request(
-    request: Request, query: dict[str, Any]
-) -> tuple[KramersKronigRequest, dict[str, str], list[str]]:
-    """The validated request from a JSON body, or from a CSV body plus the query options."""
-    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    raw = await request.body()
-    given = {k: v for k, v in query.items() if v is not None}
-    if ctype in ("text/csv", "application/csv", "text/plain"):
+def _is_json(ctype: str) -> bool:
+    return ctype == "application/json" or ctype.endswith("+json")
+
+
+def parse_kk_body(raw: bytes, ctype: str, given: dict[str, Any]) -> KramersKronigComputation:
+    """The computation's body from a raw JSON body, or from a CSV body plus the query options
+    ``given`` (synchronous: a big body is parsed in a worker thread by :func:`read_kk_request`).
+
+    ``ctype`` must be a CSV or JSON type (the caller answers 415 for anything else).
+    """
+    given = dict(given)
+    if ctype in CSV_TYPES:
         data, roles, warnings = _parse_csv(raw, given.pop("quantity", None))
         anchor_f = given.pop("anchor_frequency", None)
         anchor_v = given.pop("anchor_value", None)
@@ -211,27 +229,77 @@ async def read_kk_request(
             req = KramersKronigRequest.model_validate({**data, **given})
         except ValidationError as exc:
             raise _validation_error(exc, frozenset(given)) from None
-        return req, roles, warnings
-    if ctype == "application/json" or ctype.endswith("+json"):
-        if given:
-            first = sorted(given)[0]
-            raise _query_error(
-                first,
-                f"query option(s) {sorted(given)} apply to CSV bodies only: put the options in "
-                "the JSON body",
-            )
-        try:
-            req = KramersKronigRequest.model_validate_json(raw or b"null")
-        except ValidationError as exc:
-            raise _validation_error(exc) from None
-        roles = {"frequencies": "frequencies", "real": "real", "imag": "imag"}
-        return req, roles, []
-    raise _UnsupportedMedia(ctype)
+        return KramersKronigComputation(request=req, columns=roles, notes=warnings)
+    if given:
+        first = sorted(given)[0]
+        raise _query_error(
+            first,
+            f"query option(s) {sorted(given)} apply to CSV bodies only: put the options in "
+            "the JSON body",
+        )
+    try:
+        req = KramersKronigRequest.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    roles = {"frequencies": "frequencies", "real": "real", "imag": "imag"}
+    return KramersKronigComputation(request=req, columns=roles, notes=[])
+
+
+async def read_kk_request(request: Request, query: dict[str, Any]) -> KramersKronigComputation:
+    """The computation's body from a JSON body, or from a CSV body plus the query options.
+
+    Bodies over :data:`KK_INLINE_BODY_BYTES` are parsed and validated in a worker thread, so a
+    2^20-point spectrum does not stall the event loop (``/healthz``).
+    """
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    raw = await request.body()
+    given = {k: v for k, v in query.items() if v is not None}
+    if ctype not in CSV_TYPES and not _is_json(ctype):
+        raise _UnsupportedMedia(ctype)
+    if len(raw) > KK_INLINE_BODY_BYTES:
+        return await anyio.to_thread.run_sync(parse_kk_body, raw, ctype, given)
+    return parse_kk_body(raw, ctype, given)
 
 
 class _UnsupportedMedia(Exception):
     def __init__(self, ctype: str):
         self.ctype = ctype
+
+
+def _kk_limits(body: KramersKronigComputation, settings: Settings) -> None:
+    """413 naming ``max_kk_points`` for a table that is too long (before any work)."""
+    if len(body.request.frequencies) > settings.max_kk_points:
+        ca.check_grid(body.request.frequencies, max_points=settings.max_kk_points, min_points=0)
+
+
+@computation(
+    "causality-kramers-kronig",
+    KramersKronigComputation,
+    model=ca.KK_MODEL,
+    version=ca.MODEL_VERSIONS[ca.KK_MODEL],
+    check=_kk_limits,
+    request_path=("request",),
+)
+def causality_kramers_kronig(body: KramersKronigComputation, settings: Settings) -> Report:
+    """The report of :func:`kramers_kronig` (runs in the compute pool)."""
+    req = body.request
+    return ca.kramers_kronig_report(
+        req.frequencies,
+        req.real,
+        req.imag,
+        quantity=req.quantity,
+        unit=req.unit,
+        high_frequency_value=req.high_frequency_value,
+        tail=req.tail,
+        rtol=req.rtol,
+        method=req.method,
+        anchor=None if req.anchor is None else (req.anchor.frequency, req.anchor.value),
+        max_points=settings.max_kk_points,
+        names=body.columns,
+        notes=body.notes,
+        low_frequency=req.low_frequency,
+        sigma_dc=req.sigma_dc,
+    )
 
 
 @router.post(
@@ -266,22 +334,29 @@ async def kramers_kronig(
     high_frequency_value: Annotated[
         float | None, Query(description="CSV bodies: f(w -> inf).")
     ] = None,
-    tail: Annotated[str | None, Query(description="CSV bodies: `fit` or `none`.")] = None,
-    rtol: Annotated[float | None, Query(description="CSV bodies: verdict tolerance.")] = None,
-    method: Annotated[str | None, Query(description="CSV bodies: `auto`, `fft` or `tree`.")] = None,
+    tail: Annotated[
+        Literal["fit", "none"] | None, Query(description="CSV bodies: `fit` or `none`.")
+    ] = None,
+    rtol: Annotated[
+        float | None, Query(gt=0, le=1, description="CSV bodies: verdict tolerance.")
+    ] = None,
+    method: Annotated[
+        Literal["auto", "fft", "tree"] | None,
+        Query(description="CSV bodies: `auto`, `fft` or `tree`."),
+    ] = None,
     anchor_frequency: Annotated[
-        float | None, Query(description="CSV bodies: anchor frequency w_a.")
+        float | None, Query(ge=0, description="CSV bodies: anchor frequency w_a.")
     ] = None,
     anchor_value: Annotated[
         float | None, Query(description="CSV bodies: value of the reconstructed part at w_a.")
     ] = None,
     low_frequency: Annotated[
-        str | None,
+        Literal["auto", "insulator", "drude"] | None,
         Query(description="CSV bodies: `auto`, `insulator` or `drude` (below the lowest w)."),
     ] = None,
     sigma_dc: Annotated[
         float | None,
-        Query(description="CSV bodies: dc conductivity (Gaussian, in the frequency unit)."),
+        Query(ge=0, description="CSV bodies: dc conductivity (Gaussian, in the frequency unit)."),
     ] = None,
 ) -> Response:
     """Kramers-Kronig relations for tabulated data f(w), w >= 0 (W&B eqs 4-7, 10).
@@ -311,7 +386,6 @@ async def kramers_kronig(
     parts) and it is added; the `dc_conductivity` check says when it is missing. The
     `kk_low_edge` check and the error estimates carry the uncertainty of the continuation.
     """
-    settings = svc.settings
     query = {
         "quantity": quantity,
         "unit": unit,
@@ -325,7 +399,7 @@ async def kramers_kronig(
         "sigma_dc": sigma_dc,
     }
     try:
-        req, roles, warnings = await read_kk_request(request, query)
+        body = await read_kk_request(request, query)
     except _UnsupportedMedia as exc:
         return problem_response(
             415,
@@ -334,41 +408,38 @@ async def kramers_kronig(
             f"content-type '{exc.ctype}' is not accepted: send application/json or text/csv",
             request,
         )
-    if len(req.frequencies) > settings.max_kk_points:
-        ca.check_grid(req.frequencies, max_points=settings.max_kk_points, min_points=0)
-
-    def compute() -> Report:
-        return ca.kramers_kronig_report(
-            req.frequencies,
-            req.real,
-            req.imag,
-            quantity=req.quantity,
-            unit=req.unit,
-            high_frequency_value=req.high_frequency_value,
-            tail=req.tail,
-            rtol=req.rtol,
-            method=req.method,
-            anchor=None if req.anchor is None else (req.anchor.frequency, req.anchor.value),
-            max_points=settings.max_kk_points,
-            names=roles,
-            notes=warnings,
-            low_frequency=req.low_frequency,
-            sigma_dc=req.sigma_dc,
-        )
-
-    return await svc.respond(
-        request,
-        model=ca.KK_MODEL,
-        version=ca.MODEL_VERSIONS[ca.KK_MODEL],
-        params={"request": req.model_dump(), "columns": roles},
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, causality_kramers_kronig, body, fmt=format)
 
 
 # ---------------------------------------------------------------------------------------------
 # The oscillator medium
 # ---------------------------------------------------------------------------------------------
+
+
+def _oscillator_limits(body: OscillatorResponseRequest, settings: Settings) -> None:
+    body.frequencies.check_size(settings)
+
+
+@computation(
+    "causality-oscillator",
+    OscillatorResponseRequest,
+    model=ca.OSC_MODEL,
+    version=ca.MODEL_VERSIONS[ca.OSC_MODEL],
+    check=_oscillator_limits,
+)
+def causality_oscillator(body: OscillatorResponseRequest, settings: Settings) -> Report:
+    """The report of :func:`oscillator` (runs in the compute pool)."""
+    medium = build_medium(body, settings)
+    w, back = grid_in_medium_units(body.frequencies, body.unit)
+    return ca.oscillator_causality_report(
+        medium,
+        w,
+        frequencies=body.frequencies.points(),
+        unit=body.frequencies.unit,
+        medium_unit=body.unit,
+        to_output=back,
+        max_points=settings.max_kk_points,
+    )
 
 
 @router.post(
@@ -393,27 +464,4 @@ async def oscillator(
     chi(inf) != 0, and `meta.warnings` says so and by how much the reconstruction is off.
     All linewidths must be > 0.
     """
-    settings = svc.settings
-    body.frequencies.check_size(settings)
-    medium = build_medium(body, settings)
-    w, back = grid_in_medium_units(body.frequencies, body.unit)
-
-    def compute() -> Report:
-        return ca.oscillator_causality_report(
-            medium,
-            w,
-            frequencies=body.frequencies.points(),
-            unit=body.frequencies.unit,
-            medium_unit=body.unit,
-            to_output=back,
-            max_points=settings.max_kk_points,
-        )
-
-    return await svc.respond(
-        request,
-        model=ca.OSC_MODEL,
-        version=ca.MODEL_VERSIONS[ca.OSC_MODEL],
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, causality_oscillator, body, fmt=format)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
 from app.media import build_chiral_medium, build_magnetic_resonance_medium, grid_in_medium_units
 from app.schemas.chiral import (
@@ -20,10 +21,64 @@ from app.schemas.chiral import (
     SingleSusceptibilityResponse,
 )
 from app.service import FormatQuery, ServiceDep
+from app.settings import Settings
 from core import chiral as ch
 from core.checks import Report
 
 router = APIRouter(prefix="/v1/chiral", tags=["chiral"])
+
+
+def _grid_limits(
+    body: MagneticResonanceRequest | SingleSusceptibilityRequest, settings: Settings
+) -> None:
+    body.frequencies.check_size(settings)
+
+
+@computation(
+    "chiral-magnetic-resonance",
+    MagneticResonanceRequest,
+    model=ch.MODEL_NAME_MAGNETIC,
+    version=ch.MODEL_VERSION,
+    check=_grid_limits,
+)
+def chiral_magnetic_resonance(body: MagneticResonanceRequest, settings: Settings) -> Report:
+    """The report of :func:`magnetic_resonance` (runs in the compute pool)."""
+    medium = build_magnetic_resonance_medium(body, settings)
+    w, back = grid_in_medium_units(body.frequencies, body.unit)
+    return ch.magnetic_resonance_report(
+        medium,
+        w,
+        unit=body.unit,
+        frequencies=body.frequencies.points(),
+        frequency_unit=body.frequencies.unit,
+        to_output=back,
+    )
+
+
+@computation(
+    "chiral-single-susceptibility",
+    SingleSusceptibilityRequest,
+    model=ch.MODEL_NAME_CHIRAL,
+    version=ch.MODEL_VERSION,
+    check=_grid_limits,
+)
+def chiral_single_susceptibility(body: SingleSusceptibilityRequest, settings: Settings) -> Report:
+    """The report of :func:`single_susceptibility` (runs in the compute pool)."""
+    medium = build_chiral_medium(body, settings)
+    w, back = grid_in_medium_units(body.frequencies, body.unit)
+    beta = None
+    if body.dbf is not None and body.dbf.beta is not None:
+        beta = body.dbf.beta * ch.wavenumber_scale(body.unit)  # m (or c/unit) -> c/[unit]
+    return ch.single_susceptibility_report(
+        medium,
+        w,
+        unit=body.unit,
+        frequencies=body.frequencies.points(),
+        frequency_unit=body.frequencies.unit,
+        to_output=back,
+        dbf=body.dbf is not None,
+        dbf_beta=beta,
+    )
 
 
 @router.post(
@@ -49,29 +104,7 @@ async def magnetic_resonance(
     n = -1 when eps = -1), the group index and where v_p v_g < 0. Reference: K. Cho (2007),
     arXiv:cond-mat/0611235.
     """
-    settings = svc.settings
-    body.frequencies.check_size(settings)
-    medium = build_magnetic_resonance_medium(body, settings)
-    w, back = grid_in_medium_units(body.frequencies, body.unit)
-
-    def compute() -> Report:
-        return ch.magnetic_resonance_report(
-            medium,
-            w,
-            unit=body.unit,
-            frequencies=body.frequencies.points(),
-            frequency_unit=body.frequencies.unit,
-            to_output=back,
-        )
-
-    return await svc.respond(
-        request,
-        model=ch.MODEL_NAME_MAGNETIC,
-        version=ch.MODEL_VERSION,
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, chiral_magnetic_resonance, body, fmt=format)
 
 
 @router.post(
@@ -98,31 +131,4 @@ async def single_susceptibility(
     dispersion (eq 43) of eps = E1 part and mu = 1 + M1 part, whose eps mu has double poles.
     Reference: K. Cho (2007), arXiv:cond-mat/0611235.
     """
-    settings = svc.settings
-    body.frequencies.check_size(settings)
-    medium = build_chiral_medium(body, settings)
-    w, back = grid_in_medium_units(body.frequencies, body.unit)
-    beta = None
-    if body.dbf is not None and body.dbf.beta is not None:
-        beta = body.dbf.beta * ch.wavenumber_scale(body.unit)  # m (or c/unit) -> c/[unit]
-
-    def compute() -> Report:
-        return ch.single_susceptibility_report(
-            medium,
-            w,
-            unit=body.unit,
-            frequencies=body.frequencies.points(),
-            frequency_unit=body.frequencies.unit,
-            to_output=back,
-            dbf=body.dbf is not None,
-            dbf_beta=beta,
-        )
-
-    return await svc.respond(
-        request,
-        model=ch.MODEL_NAME_CHIRAL,
-        version=ch.MODEL_VERSION,
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, chiral_single_susceptibility, body, fmt=format)

@@ -11,6 +11,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
 from app.schemas.crystal import (
     BandsRequest,
@@ -33,10 +34,10 @@ from core.errors import CoreError, InvalidInput, LimitExceeded
 router = APIRouter(prefix="/v1/crystal", tags=["crystal"])
 
 
-def build_model(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> TightBindingModel:
-    """The core model of a validated spec, after the size limits (413 naming the setting)."""
+def check_model_size(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> None:
+    """413 naming ``max_bands`` or ``max_hoppings`` for a model over the limits (lengths only)."""
     if isinstance(spec, HaldaneSpec):
-        return haldane(spec.t, spec.t2, spec.phi, spec.M, spec.a)
+        return
     if len(spec.orbitals) > settings.max_bands:
         raise LimitExceeded(
             f"{len(spec.orbitals)} orbitals; the limit is {settings.max_bands}",
@@ -55,6 +56,32 @@ def build_model(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> Tig
             field=("model", "hoppings"),
             fix=f"use at most {settings.max_hoppings} bonds (each once; the conjugate is implied)",
         )
+
+
+def _model_dim(spec: HaldaneSpec | TightBindingSpec) -> int:
+    """The dimension of the model a spec builds (the Haldane model is 2D)."""
+    return 2 if isinstance(spec, HaldaneSpec) else len(spec.lattice)
+
+
+def _k_point_limit(grid: KGrid, settings: Settings) -> None:
+    """413 naming ``max_k_points`` for a k-grid over the limit (before any work)."""
+    total = int(np.prod(grid.n))
+    if total > settings.max_k_points:
+        raise LimitExceeded(
+            f"{total} k-points; the limit is {settings.max_k_points}",
+            limit_name="max_k_points",
+            limit=settings.max_k_points,
+            requested=total,
+            field=("grid", "n"),
+            fix="use a coarser grid",
+        )
+
+
+def build_model(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> TightBindingModel:
+    """The core model of a validated spec, after the size limits (413 naming the setting)."""
+    if isinstance(spec, HaldaneSpec):
+        return haldane(spec.t, spec.t2, spec.phi, spec.M, spec.a)
+    check_model_size(spec, settings)
     dim = len(spec.lattice)
     for i, row in enumerate(spec.lattice):
         if len(row) != dim:
@@ -95,22 +122,119 @@ def _grid_sizes(grid: KGrid, model: TightBindingModel, settings: Settings) -> tu
             f"the grid has {len(grid.n)} sizes but the model is {model.dim}-dimensional",
             field=("grid", "n"),
         )
-    total = int(np.prod(grid.n))
-    if total > settings.max_k_points:
-        raise LimitExceeded(
-            f"{total} k-points; the limit is {settings.max_k_points}",
-            limit_name="max_k_points",
-            limit=settings.max_k_points,
-            requested=total,
-            field=("grid", "n"),
-            fix="use a coarser grid",
-        )
+    _k_point_limit(grid, settings)
     return tuple(grid.n)
 
 
 def _require_2d(model: TightBindingModel, what: str) -> None:
     if model.dim != 2:
         raise InvalidInput(f"{what} is implemented for 2D models", field=("model", "lattice"))
+
+
+def _bands_limits(body: BandsRequest, settings: Settings) -> None:
+    """413 naming the setting for a model, path or k-grid over its limit (sizes only)."""
+    check_model_size(body.model, settings)
+    if body.path is not None:
+        if body.path.num > settings.max_k_points:
+            raise LimitExceeded(
+                f"{body.path.num} path points; the limit is {settings.max_k_points}",
+                limit_name="max_k_points",
+                limit=settings.max_k_points,
+                requested=body.path.num,
+                field=("path", "num"),
+                fix="ask for fewer points",
+            )
+    elif body.grid is not None and len(body.grid.n) == _model_dim(body.model):
+        _k_point_limit(body.grid, settings)  # a dimension mismatch is run's 422
+
+
+def _grid_limits(body: BerryRequest | SusceptibilityRequest, settings: Settings) -> None:
+    """413 naming the setting for a model or k-grid over its limit (sizes only)."""
+    check_model_size(body.model, settings)
+    if len(body.grid.n) == _model_dim(body.model):
+        _k_point_limit(body.grid, settings)  # a dimension mismatch is run's 422
+
+
+@computation(
+    "crystal-bands", BandsRequest, model=MODEL_NAME, version=MODEL_VERSION, check=_bands_limits
+)
+def crystal_bands(body: BandsRequest, settings: Settings) -> Report:
+    """The report of :func:`bands` (runs in the compute pool)."""
+    model = build_model(body.model, settings)
+    spec = body.model
+    if body.path is not None:
+        for i, p in enumerate(body.path.points):
+            if len(p.k) != model.dim:
+                raise InvalidInput(
+                    f"path point {i} has {len(p.k)} components, expected {model.dim}",
+                    field=("path", "points", i, "k"),
+                )
+        path = body.path
+        return reports.bands_report(
+            model,
+            path=[p.k for p in path.points],
+            labels=[p.label for p in path.points],
+            frame=path.frame,
+            num=path.num,
+            energy_unit=spec.energy_unit,
+            length_unit=spec.length_unit,
+        )
+    assert body.grid is not None
+    grid = body.grid
+    _grid_sizes(grid, model, settings)
+    return reports.bands_report(
+        model,
+        grid=tuple(grid.n),
+        shift=grid.shift,
+        energy_unit=spec.energy_unit,
+        length_unit=spec.length_unit,
+    )
+
+
+@computation(
+    "crystal-berry", BerryRequest, model=MODEL_NAME, version=MODEL_VERSION, check=_grid_limits
+)
+def crystal_berry(body: BerryRequest, settings: Settings) -> Report:
+    """The report of :func:`berry` (runs in the compute pool)."""
+    model = build_model(body.model, settings)
+    _require_2d(model, "the Berry curvature map and Chern number")
+    ns = _grid_sizes(body.grid, model, settings)
+    bloch.occupied_count(model, body.filling)  # 422 on a filling that is not 1..N-1
+    return reports.berry_report(
+        model,
+        ns,
+        filling=body.filling,
+        shift=body.grid.shift,
+        include_maps=body.include_maps,
+        max_k_points=settings.max_k_points,
+        energy_unit=body.model.energy_unit,
+        length_unit=body.model.length_unit,
+    )
+
+
+@computation(
+    "crystal-orbital-susceptibility",
+    SusceptibilityRequest,
+    model=MODEL_NAME,
+    version=MODEL_VERSION,
+    check=_grid_limits,
+)
+def crystal_orbital_susceptibility(body: SusceptibilityRequest, settings: Settings) -> Report:
+    """The report of :func:`orbital_susceptibility` (runs in the compute pool)."""
+    model = build_model(body.model, settings)
+    ns = _grid_sizes(body.grid, model, settings)
+    bloch.occupied_count(model, body.filling)
+    return reports.orbital_susceptibility_report(
+        model,
+        ns,
+        filling=body.filling,
+        shift=body.grid.shift,
+        include_chi1=body.include_chi1,
+        max_k_points=settings.max_k_points,
+        max_chi1_k_points=settings.max_chi1_k_points,
+        energy_unit=body.model.energy_unit,
+        length_unit=body.model.length_unit,
+    )
 
 
 @router.post("/bands", response_model=BandsResponse, responses=COMPUTE_RESPONSES)
@@ -125,60 +249,7 @@ async def bands(
     column ``band_<n>`` per band; a path also returns the cumulative ``distance`` and ``vertices``.
     The check ``gap`` reports the gap at half filling on the sampled points (no verdict).
     """
-    settings = svc.settings
-    model = build_model(body.model, settings)
-    spec = body.model
-    if body.path is not None:
-        if body.path.num > settings.max_k_points:
-            raise LimitExceeded(
-                f"{body.path.num} path points; the limit is {settings.max_k_points}",
-                limit_name="max_k_points",
-                limit=settings.max_k_points,
-                requested=body.path.num,
-                field=("path", "num"),
-                fix="ask for fewer points",
-            )
-        for i, p in enumerate(body.path.points):
-            if len(p.k) != model.dim:
-                raise InvalidInput(
-                    f"path point {i} has {len(p.k)} components, expected {model.dim}",
-                    field=("path", "points", i, "k"),
-                )
-        path = body.path
-
-        def compute() -> Report:
-            return reports.bands_report(
-                model,
-                path=[p.k for p in path.points],
-                labels=[p.label for p in path.points],
-                frame=path.frame,
-                num=path.num,
-                energy_unit=spec.energy_unit,
-                length_unit=spec.length_unit,
-            )
-
-    else:
-        assert body.grid is not None
-        grid = body.grid
-        _grid_sizes(grid, model, settings)
-
-        def compute() -> Report:
-            return reports.bands_report(
-                model,
-                grid=tuple(grid.n),
-                shift=grid.shift,
-                energy_unit=spec.energy_unit,
-                length_unit=spec.length_unit,
-            )
-
-    return await svc.respond(
-        request,
-        model=MODEL_NAME,
-        version=MODEL_VERSION,
-        params={"op": "bands", **body.model_dump()},
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, crystal_bands, body, fmt=format)
 
 
 @router.post(
@@ -198,32 +269,7 @@ async def berry(
     the grid gets 422 not-an-insulator with the gap. Checks: ``gap``, ``chern_integer`` and, with
     the maps, ``curvature_integral`` (the grid integral of the curvature against the integer).
     """
-    settings = svc.settings
-    model = build_model(body.model, settings)
-    _require_2d(model, "the Berry curvature map and Chern number")
-    ns = _grid_sizes(body.grid, model, settings)
-    bloch.occupied_count(model, body.filling)  # 422 on a filling that is not 1..N-1
-
-    def compute() -> Report:
-        return reports.berry_report(
-            model,
-            ns,
-            filling=body.filling,
-            shift=body.grid.shift,
-            include_maps=body.include_maps,
-            max_k_points=settings.max_k_points,
-            energy_unit=body.model.energy_unit,
-            length_unit=body.model.length_unit,
-        )
-
-    return await svc.respond(
-        request,
-        model=MODEL_NAME,
-        version=MODEL_VERSION,
-        params={"op": "berry", **body.model_dump()},
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, crystal_berry, body, fmt=format)
 
 
 @router.post(
@@ -246,29 +292,4 @@ async def orbital_susceptibility(
     convergence estimate compares the grid with one of about half the size (check
     ``grid_convergence``); ``chi1_equals_chi2`` compares the two evaluations in trivial insulators.
     """
-    settings = svc.settings
-    model = build_model(body.model, settings)
-    ns = _grid_sizes(body.grid, model, settings)
-    bloch.occupied_count(model, body.filling)
-
-    def compute() -> Report:
-        return reports.orbital_susceptibility_report(
-            model,
-            ns,
-            filling=body.filling,
-            shift=body.grid.shift,
-            include_chi1=body.include_chi1,
-            max_k_points=settings.max_k_points,
-            max_chi1_k_points=settings.max_chi1_k_points,
-            energy_unit=body.model.energy_unit,
-            length_unit=body.model.length_unit,
-        )
-
-    return await svc.respond(
-        request,
-        model=MODEL_NAME,
-        version=MODEL_VERSION,
-        params={"op": "orbital-susceptibility", **body.model_dump()},
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, crystal_orbital_susceptibility, body, fmt=format)

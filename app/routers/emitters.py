@@ -9,6 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
 from app.media import grid_in_medium_units
 from app.schemas.emitters import (
@@ -19,6 +20,7 @@ from app.schemas.emitters import (
     HarmonicStrengthsRequest,
 )
 from app.service import FormatQuery, ServiceDep
+from app.settings import Settings
 from core import emitters as em
 from core.checks import Report
 from core.emitters import EmitterParams
@@ -34,11 +36,16 @@ def _params(body: EmitterCommon) -> EmitterParams:
     )
 
 
-def _pre(body: EmitterCommon, svc: Any, fmt: str) -> None:
-    """Cheap checks before any work: grid size, CSV needs a grid."""
+def _grid_limits(body: EmitterCommon, settings: Settings) -> None:
+    """413 naming ``max_grid_points`` for a grid over the limit (the optional grid)."""
     if body.frequencies is not None:
-        body.frequencies.check_size(svc.settings)
-    elif fmt == "csv":
+        body.frequencies.check_size(settings)
+
+
+def _csv_needs_grid(body: EmitterCommon, fmt: str) -> None:
+    """CSV has one row per grid point: 422 naming ``frequencies`` for CSV without a grid (a
+    rule of the representation, not of the computation: checked by the handler)."""
+    if body.frequencies is None and fmt == "csv":
         raise InvalidInput(
             "CSV output has one row per grid point, and no frequency grid was given",
             field=("frequencies",),
@@ -52,6 +59,47 @@ def _grid(body: EmitterCommon) -> tuple[np.ndarray | None, OutputGrid | None]:
         return None, None
     w, back = grid_in_medium_units(body.frequencies, "model")
     return w, OutputGrid(body.frequencies.points(), body.frequencies.unit, back)
+
+
+def _box_limits(body: BoxStrengthsRequest, settings: Settings) -> None:
+    _grid_limits(body, settings)
+    em.check_limits(n_max=body.n_max, max_n_max=settings.max_emitter_n_max)
+    em.check_limits(states=body.n_max**3 - 1, max_states=settings.max_emitter_states)
+
+
+@computation(
+    "emitters-box-strengths",
+    BoxStrengthsRequest,
+    model="emitter-box",
+    version=em.MODEL_VERSIONS["emitter-box"],
+    check=_box_limits,
+)
+def emitters_box_strengths(body: BoxStrengthsRequest, settings: Settings) -> Report:
+    """The report of :func:`box_strengths` (runs in the compute pool)."""
+    w, grid = _grid(body)
+    params = _params(body)
+    kw = {"max_n_max": settings.max_emitter_n_max, "max_states": settings.max_emitter_states}
+    res = em.box_emitter(body.lengths, params, body.n_max, merge=body.merge_degenerate, **kw)
+    rows = None
+    if body.convergence:
+        rows = em.box_convergence(body.lengths, params, range(2, body.n_max + 1), **kw)
+    report = em.emitter_report(
+        res,
+        model="emitter-box",
+        version=em.MODEL_VERSIONS["emitter-box"],
+        tolerance=body.tolerance,
+        w=w,
+        grid=grid,
+        convergence=rows,
+    )
+    return em.box_reasons(
+        report,
+        body.lengths,
+        params,
+        body.n_max,
+        body.tolerance,
+        max_n_max=settings.max_emitter_n_max,
+    )
 
 
 @router.post(
@@ -77,45 +125,30 @@ async def box_strengths(
     w_p). With `frequencies`, eps, mu, chi, n, Z, R are returned as /v1/oscillator/response does;
     with `convergence`, the diagnostics for every cutoff 2..n_max.
     """
-    settings = svc.settings
-    _pre(body, svc, format)
-    em.check_limits(n_max=body.n_max, max_n_max=settings.max_emitter_n_max)
-    em.check_limits(states=body.n_max**3 - 1, max_states=settings.max_emitter_states)
+    _csv_needs_grid(body, format)
+    return await svc.respond(request, emitters_box_strengths, body, fmt=format)
 
+
+@computation(
+    "emitters-harmonic-strengths",
+    HarmonicStrengthsRequest,
+    model="emitter-harmonic",
+    version=em.MODEL_VERSIONS["emitter-harmonic"],
+    check=_grid_limits,
+)
+def emitters_harmonic_strengths(body: HarmonicStrengthsRequest, settings: Settings) -> Report:
+    """The report of :func:`harmonic_strengths` (runs in the compute pool)."""
     w, grid = _grid(body)
-
-    def compute() -> Report:
-        params = _params(body)
-        kw = {"max_n_max": settings.max_emitter_n_max, "max_states": settings.max_emitter_states}
-        res = em.box_emitter(body.lengths, params, body.n_max, merge=body.merge_degenerate, **kw)
-        rows = None
-        if body.convergence:
-            rows = em.box_convergence(body.lengths, params, range(2, body.n_max + 1), **kw)
-        report = em.emitter_report(
-            res,
-            model="emitter-box",
-            version=em.MODEL_VERSIONS["emitter-box"],
-            tolerance=body.tolerance,
-            w=w,
-            grid=grid,
-            convergence=rows,
-        )
-        return em.box_reasons(
-            report,
-            body.lengths,
-            params,
-            body.n_max,
-            body.tolerance,
-            max_n_max=settings.max_emitter_n_max,
-        )
-
-    return await svc.respond(
-        request,
-        model="emitter-box",
-        version=em.MODEL_VERSIONS["emitter-box"],
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
+    res = em.harmonic_emitter(
+        body.oscillator_frequencies, _params(body), merge=body.merge_degenerate
+    )
+    return em.emitter_report(
+        res,
+        model="emitter-harmonic",
+        version=em.MODEL_VERSIONS["emitter-harmonic"],
+        tolerance=body.tolerance,
+        w=w,
+        grid=grid,
     )
 
 
@@ -137,31 +170,8 @@ async def harmonic_strengths(
     rounding: TRK, eq 26, and chi(0) = Langevin (B82) + Van Vleck (zero for the isotropic
     oscillator, whose eps is a single Lorentzian). Same output and diagnostics as the box.
     """
-    _pre(body, svc, format)
-
-    w, grid = _grid(body)
-
-    def compute() -> Report:
-        res = em.harmonic_emitter(
-            body.oscillator_frequencies, _params(body), merge=body.merge_degenerate
-        )
-        return em.emitter_report(
-            res,
-            model="emitter-harmonic",
-            version=em.MODEL_VERSIONS["emitter-harmonic"],
-            tolerance=body.tolerance,
-            w=w,
-            grid=grid,
-        )
-
-    return await svc.respond(
-        request,
-        model="emitter-harmonic",
-        version=em.MODEL_VERSIONS["emitter-harmonic"],
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    _csv_needs_grid(body, format)
+    return await svc.respond(request, emitters_harmonic_strengths, body, fmt=format)
 
 
 def _complex(parts: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -171,6 +181,60 @@ def _complex(parts: Any, shape: tuple[int, ...]) -> np.ndarray:
     if parts.imag is not None:
         out += 1j * np.asarray(parts.imag, dtype=np.float64)
     return out
+
+
+def _custom_limits(body: CustomStrengthsRequest, settings: Settings) -> None:
+    _grid_limits(body, settings)
+    n = len(body.transitions)
+    if n > settings.max_emitter_states:
+        raise LimitExceeded(
+            f"{n} transitions exceed the limit {settings.max_emitter_states} (max_emitter_states)",
+            limit_name="max_emitter_states",
+            limit=settings.max_emitter_states,
+            requested=n,
+            field=("transitions",),
+            fix="give fewer excited states",
+        )
+
+
+@computation(
+    "emitters-custom-strengths",
+    CustomStrengthsRequest,
+    model="emitter-custom",
+    version=em.MODEL_VERSIONS["emitter-custom"],
+    check=_custom_limits,
+)
+def emitters_custom_strengths(body: CustomStrengthsRequest, settings: Settings) -> Report:
+    """The report of :func:`custom_strengths` (runs in the compute pool)."""
+    w, grid = _grid(body)
+    ts = body.transitions
+    omega = np.array([t.omega for t in ts])
+    p = np.stack([_complex(t.p, (3,)) for t in ts])
+    pr = np.stack([_complex(t.pr, (3, 3)) for t in ts])
+    prr = np.stack([_complex(t.prr, (3, 3, 3)) for t in ts])
+    try:
+        res = em.custom_emitter(
+            omega,
+            p,
+            pr,
+            prr,
+            np.asarray(body.rr_ground, dtype=np.float64),
+            _params(body),
+            merge=body.merge_degenerate,
+            max_states=settings.max_emitter_states,
+        )
+    except CoreError as exc:
+        if len(exc.field) > 3 and exc.field[0] == "transitions":
+            exc.field = exc.field[:3]  # the body nests real/imag under the tensor
+        raise
+    return em.emitter_report(
+        res,
+        model="emitter-custom",
+        version=em.MODEL_VERSIONS["emitter-custom"],
+        tolerance=body.tolerance,
+        w=w,
+        grid=grid,
+    )
 
 
 @router.post(
@@ -194,56 +258,5 @@ async def custom_strengths(
     comes from your <r r>, the Van Vleck one from your (p r) moments, so TRK, eq 26 and chi(0)
     show how complete your basis is.
     """
-    settings = svc.settings
-    _pre(body, svc, format)
-    n = len(body.transitions)
-    if n > settings.max_emitter_states:
-        raise LimitExceeded(
-            f"{n} transitions exceed the limit {settings.max_emitter_states} (max_emitter_states)",
-            limit_name="max_emitter_states",
-            limit=settings.max_emitter_states,
-            requested=n,
-            field=("transitions",),
-            fix="give fewer excited states",
-        )
-
-    w, grid = _grid(body)
-
-    def compute() -> Report:
-        ts = body.transitions
-        omega = np.array([t.omega for t in ts])
-        p = np.stack([_complex(t.p, (3,)) for t in ts])
-        pr = np.stack([_complex(t.pr, (3, 3)) for t in ts])
-        prr = np.stack([_complex(t.prr, (3, 3, 3)) for t in ts])
-        try:
-            res = em.custom_emitter(
-                omega,
-                p,
-                pr,
-                prr,
-                np.asarray(body.rr_ground, dtype=np.float64),
-                _params(body),
-                merge=body.merge_degenerate,
-                max_states=settings.max_emitter_states,
-            )
-        except CoreError as exc:
-            if len(exc.field) > 3 and exc.field[0] == "transitions":
-                exc.field = exc.field[:3]  # the body nests real/imag under the tensor
-            raise
-        return em.emitter_report(
-            res,
-            model="emitter-custom",
-            version=em.MODEL_VERSIONS["emitter-custom"],
-            tolerance=body.tolerance,
-            w=w,
-            grid=grid,
-        )
-
-    return await svc.respond(
-        request,
-        model="emitter-custom",
-        version=em.MODEL_VERSIONS["emitter-custom"],
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    _csv_needs_grid(body, format)
+    return await svc.respond(request, emitters_custom_strengths, body, fmt=format)

@@ -175,7 +175,15 @@ async def _preset_figure(
 ) -> Any:
     p = _preset_or_404(name)
     bodies = p.bodies or [p.body]
-    results = await asyncio.gather(*(_post_in_process(request, p.endpoint, b) for b in bodies))
+    # at most as many at once as there are compute workers: a many-body preset (a sweep) must
+    # not fill the pool's queue by itself and be refused with 503
+    gate = asyncio.Semaphore(svc.settings.compute_workers)
+
+    async def one(b: dict[str, Any]) -> tuple[int, bytes]:
+        async with gate:
+            return await _post_in_process(request, p.endpoint, b)
+
+    results = await asyncio.gather(*(one(b) for b in bodies))
     for status, content in results:
         if status != 200:  # the route's own problem+json (413, 503, ...)
             return Response(content, status_code=status, media_type="application/problem+json")

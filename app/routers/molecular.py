@@ -13,6 +13,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
 from app.schemas.common import FrequencyGrid
 from app.schemas.molecular import (
@@ -81,6 +82,36 @@ def _box(spec: BoxMoleculeSpec) -> BoxMolecule:
     )
 
 
+def check_states(
+    body: MaterialConstantsRequest | RefractiveIndexRequest, settings: Settings
+) -> None:
+    """413 naming ``max_molecular_states`` for a basis over the limit (sizes only, no work)."""
+    spec: BoxMoleculeSpec | StatesMoleculeSpec = body.box if body.box is not None else body.states  # type: ignore[assignment]
+    if isinstance(spec, BoxMoleculeSpec):
+        n = int(np.prod(spec.n_max)) - 1
+        if n > settings.max_molecular_states:
+            raise LimitExceeded(
+                f"the box basis has {n} excited states; the limit is "
+                f"{settings.max_molecular_states}",
+                limit_name="max_molecular_states",
+                limit=settings.max_molecular_states,
+                requested=n,
+                field=("box", "n_max"),
+                fix="lower n_max (4-8 per axis is plenty for the checks)",
+            )
+        return
+    s = len(spec.energies)
+    if s > settings.max_molecular_states:
+        raise LimitExceeded(
+            f"{s} excited states; the limit is {settings.max_molecular_states}",
+            limit_name="max_molecular_states",
+            limit=settings.max_molecular_states,
+            requested=s,
+            field=("states", "energies"),
+            fix="truncate the sum over states",
+        )
+
+
 def build_states(
     body: MaterialConstantsRequest | RefractiveIndexRequest,
     settings: Settings,
@@ -89,29 +120,10 @@ def build_states(
     """Core states of the request's molecule, moments about ``origin`` (bohr)."""
     spec: BoxMoleculeSpec | StatesMoleculeSpec = body.box if body.box is not None else body.states  # type: ignore[assignment]
     try:
+        check_states(body, settings)
         if isinstance(spec, BoxMoleculeSpec):
-            n = int(np.prod(spec.n_max)) - 1
-            if n > settings.max_molecular_states:
-                raise LimitExceeded(
-                    f"the box basis has {n} excited states; the limit is "
-                    f"{settings.max_molecular_states}",
-                    limit_name="max_molecular_states",
-                    limit=settings.max_molecular_states,
-                    requested=n,
-                    field=("box", "n_max"),
-                    fix="lower n_max (4-8 per axis is plenty for the checks)",
-                )
             return box_molecular_states(_box(spec), origin)
         s = len(spec.energies)
-        if s > settings.max_molecular_states:
-            raise LimitExceeded(
-                f"{s} excited states; the limit is {settings.max_molecular_states}",
-                limit_name="max_molecular_states",
-                limit=settings.max_molecular_states,
-                requested=s,
-                field=("states", "energies"),
-                fix="truncate the sum over states",
-            )
         arrays = {
             core: _complex_array(getattr(spec, api), api) for core, api in _FIELD_NAMES.items()
         }
@@ -170,6 +182,89 @@ def _grid_unit(grid: FrequencyGrid) -> str:
     return grid.unit if grid.unit != "model" else "hartree"
 
 
+def _limits(body: MaterialConstantsRequest | RefractiveIndexRequest, settings: Settings) -> None:
+    check_grid(body.frequencies, settings)
+    check_states(body, settings)
+
+
+def _states(
+    body: MaterialConstantsRequest | RefractiveIndexRequest, settings: Settings
+) -> tuple[mol.MolecularStates, mol.MolecularStates | None]:
+    """The states about the origin and, with ``origin_shift``, about the shifted origin."""
+    states0 = build_states(body, settings)
+    states1 = (
+        build_states(body, settings, body.origin_shift) if body.origin_shift is not None else None
+    )
+    return states0, states1
+
+
+@computation(
+    "molecular-material-constants",
+    MaterialConstantsRequest,
+    model=mol.MODEL_NAME,
+    version=mol.MODEL_VERSION,
+    check=_limits,
+)
+def molecular_material_constants(body: MaterialConstantsRequest, settings: Settings) -> Report:
+    """The report of :func:`material_constants` (runs in the compute pool)."""
+    states0, states1 = _states(body, settings)
+    report = mol.material_constants_report(
+        states0,
+        grid_hartree(body.frequencies),
+        direction=body.direction,
+        definitions=body.definitions,
+        index=body.index,
+        polarization=body.polarization,
+        number_density=body.number_density,
+        include_tensors=body.include_tensors,
+        shifted=states1,
+        shift=body.origin_shift,
+        origin_tolerance=body.origin_tolerance,
+        grid=body.frequencies.points(),
+        grid_unit=_grid_unit(body.frequencies),
+        max_states=settings.max_molecular_states,
+        max_frequencies=mol.MAX_FREQUENCIES,
+    )
+    if body.box is None or body.origin_shift is None:
+        return report
+    return box_origin_reasons(
+        report,
+        _box(body.box),
+        body.origin_shift,
+        grid_hartree(body.frequencies),
+        direction=body.direction,
+        definitions=tuple(body.definitions),
+        index=body.index,
+        tolerance=body.origin_tolerance,
+        max_states=settings.max_molecular_states,
+    )
+
+
+@computation(
+    "molecular-refractive-index",
+    RefractiveIndexRequest,
+    model=mol.MODEL_NAME,
+    version=mol.MODEL_VERSION,
+    check=_limits,
+)
+def molecular_refractive_index(body: RefractiveIndexRequest, settings: Settings) -> Report:
+    """The report of :func:`refractive_index` (runs in the compute pool)."""
+    states0, states1 = _states(body, settings)
+    return mol.refractive_index_report(
+        states0,
+        grid_hartree(body.frequencies),
+        direction=body.direction,
+        definitions=body.definitions,
+        number_density=body.number_density,
+        shifted=states1,
+        shift=body.origin_shift,
+        grid=body.frequencies.points(),
+        grid_unit=_grid_unit(body.frequencies),
+        max_states=settings.max_molecular_states,
+        max_frequencies=mol.MAX_FREQUENCIES,
+    )
+
+
 @router.post(
     "/material-constants",
     summary="Table-1 tensors and material constants A, T, U, X in three definitions",
@@ -192,53 +287,7 @@ async def material_constants(
     change reported; the transformed constants change only as far as the sum over states is
     incomplete (docs/molecular.md has the tolerance vs basis size).
     """
-    settings = svc.settings
-    check_grid(body.frequencies, settings)
-    states0 = build_states(body, settings)
-    states1 = (
-        build_states(body, settings, body.origin_shift) if body.origin_shift is not None else None
-    )
-
-    def compute() -> Report:
-        report = mol.material_constants_report(
-            states0,
-            grid_hartree(body.frequencies),
-            direction=body.direction,
-            definitions=body.definitions,
-            index=body.index,
-            polarization=body.polarization,
-            number_density=body.number_density,
-            include_tensors=body.include_tensors,
-            shifted=states1,
-            shift=body.origin_shift,
-            origin_tolerance=body.origin_tolerance,
-            grid=body.frequencies.points(),
-            grid_unit=_grid_unit(body.frequencies),
-            max_states=settings.max_molecular_states,
-            max_frequencies=mol.MAX_FREQUENCIES,
-        )
-        if body.box is None or body.origin_shift is None:
-            return report
-        return box_origin_reasons(
-            report,
-            _box(body.box),
-            body.origin_shift,
-            grid_hartree(body.frequencies),
-            direction=body.direction,
-            definitions=tuple(body.definitions),
-            index=body.index,
-            tolerance=body.origin_tolerance,
-            max_states=settings.max_molecular_states,
-        )
-
-    return await svc.respond(
-        request,
-        model=mol.MODEL_NAME,
-        version=mol.MODEL_VERSION,
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, molecular_material_constants, body, fmt=format)
 
 
 @router.post(
@@ -260,33 +309,4 @@ async def refractive_index(
     Atomic units; `number_density` in molecules per bohr^3 (gas at STP: 3.98e-6). CSV gives the
     grid, n1, n2 (first definition) and their absorption coefficients 2 (w/c) Im n.
     """
-    settings = svc.settings
-    check_grid(body.frequencies, settings)
-    states0 = build_states(body, settings)
-    states1 = (
-        build_states(body, settings, body.origin_shift) if body.origin_shift is not None else None
-    )
-
-    def compute() -> Report:
-        return mol.refractive_index_report(
-            states0,
-            grid_hartree(body.frequencies),
-            direction=body.direction,
-            definitions=body.definitions,
-            number_density=body.number_density,
-            shifted=states1,
-            shift=body.origin_shift,
-            grid=body.frequencies.points(),
-            grid_unit=_grid_unit(body.frequencies),
-            max_states=settings.max_molecular_states,
-            max_frequencies=mol.MAX_FREQUENCIES,
-        )
-
-    return await svc.respond(
-        request,
-        model=mol.MODEL_NAME,
-        version=mol.MODEL_VERSION,
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+    return await svc.respond(request, molecular_refractive_index, body, fmt=format)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from scipy import constants as sc
 
+from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
 from app.media import build_optics_medium, count_transitions, medium_unit
 from app.schemas.optics import (
@@ -82,28 +83,8 @@ def reflectance_report(body: ReflectanceRequest, settings: Settings) -> opt.Stac
     )
 
 
-@router.post(
-    "/reflectance",
-    summary="Reflectance and transmittance of an interface or a multilayer stack (s and p)",
-    response_model=ReflectanceResponse,
-    responses=COMPUTE_RESPONSES,
-)
-async def reflectance(
-    body: ReflectanceRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
-) -> Response:
-    """R, T, A = 1 - R - T and the amplitudes r, t of a coherent stack ambient | layers | substrate
-    at any angle, for s (TE) and p (TM) light, every medium with its own eps(w) and mu(w).
-
-    Media: `oscillator` (Westerberg & Barnett eq 21), `constant`, `tabulated` (eps, mu or n, k),
-    `magnetic-resonance` (Cho eqs 44-47, chi_m or chi_B). Method: transfer matrices in their stable
-    recursive form, with admittances q/mu (s) and q/eps (p), q = sqrt(eps mu - n0^2 sin^2 theta) on
-    the decaying branch (in a substrate with gain, on `gain_branch`: `causal` by default, Skaar
-    2006); T is the Poynting flux into the substrate. r_s is the E_y ratio, r_p the
-    H_y ratio (r_p = -r_s at normal incidence), t the E-field ratio. Lengths: m, um, nm with
-    physical frequency units; `model` lengths are c / w_unit. Arrays are in long format (one entry
-    per angle and frequency, angle-major), so `?format=csv` gives one row per pair.
-    """
-    settings = svc.settings
+def _reflectance_limits(body: ReflectanceRequest, settings: Settings) -> None:
+    """413 naming the setting for a grid, stack, angle list or transition count over its limit."""
     body.frequencies.check_size(settings)
     if len(body.layers) > settings.max_layers:
         raise LimitExceeded(
@@ -146,17 +127,41 @@ async def reflectance(
             fix="use fewer transitions or fewer distinct oscillator layers",
         )
 
-    def compute() -> Report:
-        return reflectance_report(body, settings)
 
-    return await svc.respond(
-        request,
-        model=opt.MODEL_NAME_REFLECTANCE,
-        version=opt.MODEL_VERSION,
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+@computation(
+    "optics-reflectance",
+    ReflectanceRequest,
+    model=opt.MODEL_NAME_REFLECTANCE,
+    version=opt.MODEL_VERSION,
+    check=_reflectance_limits,
+)
+def optics_reflectance(body: ReflectanceRequest, settings: Settings) -> Report:
+    """The report of :func:`reflectance` (runs in the compute pool)."""
+    return reflectance_report(body, settings)
+
+
+@router.post(
+    "/reflectance",
+    summary="Reflectance and transmittance of an interface or a multilayer stack (s and p)",
+    response_model=ReflectanceResponse,
+    responses=COMPUTE_RESPONSES,
+)
+async def reflectance(
+    body: ReflectanceRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
+) -> Response:
+    """R, T, A = 1 - R - T and the amplitudes r, t of a coherent stack ambient | layers | substrate
+    at any angle, for s (TE) and p (TM) light, every medium with its own eps(w) and mu(w).
+
+    Media: `oscillator` (Westerberg & Barnett eq 21), `constant`, `tabulated` (eps, mu or n, k),
+    `magnetic-resonance` (Cho eqs 44-47, chi_m or chi_B). Method: transfer matrices in their stable
+    recursive form, with admittances q/mu (s) and q/eps (p), q = sqrt(eps mu - n0^2 sin^2 theta) on
+    the decaying branch (in a substrate with gain, on `gain_branch`: `causal` by default, Skaar
+    2006); T is the Poynting flux into the substrate. r_s is the E_y ratio, r_p the
+    H_y ratio (r_p = -r_s at normal incidence), t the E-field ratio. Lengths: m, um, nm with
+    physical frequency units; `model` lengths are c / w_unit. Arrays are in long format (one entry
+    per angle and frequency, angle-major), so `?format=csv` gives one row per pair.
+    """
+    return await svc.respond(request, optics_reflectance, body, fmt=format)
 
 
 # ---------------------------------------------------------------------- dispersion
@@ -245,27 +250,8 @@ def dispersion_report(body: DispersionRequest, settings: Settings) -> Report:
     )
 
 
-@router.post(
-    "/dispersion",
-    summary="Polariton dispersion: k(w) on a frequency grid and all branches w_j(k) on a k grid",
-    response_model=DispersionResponse,
-    responses=COMPUTE_RESPONSES,
-)
-async def dispersion(
-    body: DispersionRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
-) -> Response:
-    """Dispersion k^2 = w^2 eps(w) mu(w) / c^2 of a medium (W&B under eq 9; Cho eqs 46-47).
-
-    With `frequencies`: eps, mu, the index n on the chosen branch (`decay`: Im n > 0;
-    `group-velocity`: Cho sec. 3.4, the wave with v_g > 0), k = w n / c, Z = mu / n, phase and group
-    velocities (units of c; null where undefined) and the left-handed frequencies (v_p v_g < 0).
-    With `k`: every complex branch w_j(k) for real k (oscillator, constant and magnetic-resonance
-    media: the dispersion relation cleared of denominators is a polynomial of degree 2M + 2 for M
-    oscillator transitions), tracked across k, with v_p = w/k, v_g = dw/dk and the optical sum rule
-    of W&B eq 9, Re sum_j mu(w_j) v_p v_g = c^2, evaluated per k. `meta.checks` reports the root
-    accuracy, the sum-rule deviation and whether any branch grows in time (Im w > 0).
-    """
-    settings = svc.settings
+def _dispersion_limits(body: DispersionRequest, settings: Settings) -> None:
+    """413 naming the setting for a grid, k list or transition count over its limit."""
     if body.frequencies is not None:
         body.frequencies.check_size(settings)
     if body.k is not None and body.k.size > settings.max_dispersion_k_points:
@@ -288,14 +274,37 @@ async def dispersion(
             fix="merge or drop weak transitions",
         )
 
-    def compute() -> Report:
-        return dispersion_report(body, settings)
 
-    return await svc.respond(
-        request,
-        model=opt.MODEL_NAME_DISPERSION,
-        version=opt.MODEL_VERSION,
-        params=body.model_dump(),
-        compute=compute,
-        fmt=format,
-    )
+@computation(
+    "optics-dispersion",
+    DispersionRequest,
+    model=opt.MODEL_NAME_DISPERSION,
+    version=opt.MODEL_VERSION,
+    check=_dispersion_limits,
+)
+def optics_dispersion(body: DispersionRequest, settings: Settings) -> Report:
+    """The report of :func:`dispersion` (runs in the compute pool)."""
+    return dispersion_report(body, settings)
+
+
+@router.post(
+    "/dispersion",
+    summary="Polariton dispersion: k(w) on a frequency grid and all branches w_j(k) on a k grid",
+    response_model=DispersionResponse,
+    responses=COMPUTE_RESPONSES,
+)
+async def dispersion(
+    body: DispersionRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
+) -> Response:
+    """Dispersion k^2 = w^2 eps(w) mu(w) / c^2 of a medium (W&B under eq 9; Cho eqs 46-47).
+
+    With `frequencies`: eps, mu, the index n on the chosen branch (`decay`: Im n > 0;
+    `group-velocity`: Cho sec. 3.4, the wave with v_g > 0), k = w n / c, Z = mu / n, phase and group
+    velocities (units of c; null where undefined) and the left-handed frequencies (v_p v_g < 0).
+    With `k`: every complex branch w_j(k) for real k (oscillator, constant and magnetic-resonance
+    media: the dispersion relation cleared of denominators is a polynomial of degree 2M + 2 for M
+    oscillator transitions), tracked across k, with v_p = w/k, v_g = dw/dk and the optical sum rule
+    of W&B eq 9, Re sum_j mu(w_j) v_p v_g = c^2, evaluated per k. `meta.checks` reports the root
+    accuracy, the sum-rule deviation and whether any branch grows in time (Im w > 0).
+    """
+    return await svc.respond(request, optics_dispersion, body, fmt=format)

@@ -21,8 +21,8 @@ import pytest
 
 from app import formats
 from app.formats import NotAcceptable, negotiate, to_csv, to_npz
-from app.presets import all_presets
 from app.pool import pack_report
+from app.presets import all_presets
 from core.checks import Report, Series
 from tests.app.snapshot_presets import VOLATILE_META
 from tests.csvutil import column, parse_csv
@@ -284,13 +284,14 @@ async def test_accept_text_csv_gives_the_csv_and_the_query_wins(client):
     npz = await client.post(url, json=body, headers={"accept": "application/x-npz"})
     assert npz.headers["content-type"] == "application/x-npz"
     assert npz.headers["content-disposition"].endswith('.npz"')
-    # one ETag per representation; a CSV ETag revalidates the CSV only
+    # one ETag per representation; a CSV ETag matches the CSV only (a POST whose If-None-Match
+    # matches is 412, RFC 9110 13.1.2)
     tags = {by_query.headers["etag"], wins.headers["etag"], npz.headers["etag"]}
     assert len(tags) == 3
     hit = await client.post(
         url, json=body, headers={"accept": "text/csv", "if-none-match": by_query.headers["etag"]}
     )
-    assert hit.status_code == 304
+    assert hit.status_code == 412
     miss = await client.post(url, json=body, headers={"if-none-match": by_query.headers["etag"]})
     assert miss.status_code == 200 and miss.headers["content-type"].startswith("application/json")
 
