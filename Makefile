@@ -22,8 +22,17 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.lock
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $@
 
-run: $(VENV)/.installed-run  ## serve on $(HOST):$(PORT) with the in-process cache
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+# Server settings measured in bench/README.md ("Hit path"): uvloop + httptools, one worker
+# (each worker has its own in-process cache); 30 s for requests in flight at SIGTERM/Ctrl-C.
+# WORKERS=n serves n processes; their metrics then share a directory emptied here first.
+run: $(VENV)/.installed-run  ## serve on $(HOST):$(PORT) with the in-process cache (WORKERS=1)
+	@set -e; workers=$(or $(WORKERS),1); \
+	if [ "$$workers" -gt 1 ]; then \
+	  export PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-/tmp/susc-metrics-$(PORT)}"; \
+	  rm -rf "$$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"; \
+	fi; \
+	set -x; exec $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $$workers \
+	  --loop uvloop --http httptools --no-access-log --timeout-graceful-shutdown 30
 
 # Debian's chromium for tests/e2e (Playwright drives it; no browser download). Installed when
 # missing and running as root; otherwise a hint (the e2e tests then skip, or fail under CI=true).
