@@ -25,6 +25,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from app.observability import record_cache
+
 log = logging.getLogger("app.cache")
 
 KEY_PREFIX = "susc:v1:"
@@ -55,6 +57,7 @@ class CacheStats:
 
     def fault(self, what: str, exc: BaseException) -> None:
         self.errors += 1
+        record_cache("error")
         self.last_error = f"{what}: {type(exc).__name__}: {exc}"
         now = time.monotonic()
         if now - self._last_log >= FAULT_LOG_INTERVAL_S:  # at most one line per interval
@@ -198,6 +201,7 @@ class RedisCache:
             return True
         if self.circuit_open:
             self.stats.skipped += 1
+            record_cache("skipped")
             return False
         return True  # half-open: this call probes
 

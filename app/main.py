@@ -12,19 +12,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import core
 from app.cache import Cache, MemoryCache, RedisCache
 from app.errors import install_error_handlers, problem_response
+from app.fairuse import install_fair_use
+from app.hitpath import HitPath
+from app.limits import BodySizeLimit, ContentTypeGuard
+from app.observability import configure_logging, install_observability
 from app.openapi import add_preset_examples
 from app.pool import ComputePool
 from app.responses import FastJSONResponse
-from app.routers import causality, chiral, crystal, emitters, meta, molecular, optics, oscillator
+from app.routers import (
+    causality,
+    chiral,
+    crystal,
+    crystal_response,
+    emitters,
+    meta,
+    molecular,
+    molecular_states,
+    optics,
+    oscillator,
+)
 from app.service import Service
 from app.settings import Settings, get_settings
 
@@ -65,7 +80,9 @@ ROUTERS = (
     chiral.router,
     emitters.router,
     molecular.router,
+    molecular_states.router,
     crystal.router,
+    crystal_response.router,
     meta.router,
 )
 
@@ -84,61 +101,18 @@ def make_cache(settings: Settings) -> Cache:
     return MemoryCache(settings.memory_cache_items, settings.memory_cache_bytes)
 
 
-class BodySizeLimit:
-    """Reject request bodies over ``max_body_bytes`` with 413 problem+json before parsing them."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send, int(declared))
-            return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(seen)
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge as exc:
-            await self._reject(scope, receive, send, exc.size)
-
-    async def _reject(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
-        resp = problem_response(
-            413,
-            "limit-exceeded",
-            "Request too large",
-            f"the request body has {size} bytes; the limit is {self.max_bytes}",
-            limit_name="max_body_bytes",
-            limit=self.max_bytes,
-            requested=size,
-        )
-        await resp(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int):
-        self.size = size
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application. ``settings`` defaults to the environment's (``get_settings()``)."""
     settings = settings or get_settings()
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the OpenAPI document (the content-type guard and the metrics' route names read it)
+        # takes about a second to build: here, off the event loop, not in the first POST
+        await anyio.to_thread.run_sync(app.openapi)
         cache = make_cache(settings)
         pool = ComputePool(settings)
         await pool.start()
@@ -167,9 +141,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "MIT"},
     )
     app.state.settings = settings
-    app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HitPath)  # innermost: a repeat of a known request is a cache lookup
+    app.add_middleware(ContentTypeGuard)  # 415 before the body is parsed
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # 413 as it arrives
+    install_fair_use(app, settings)  # outside the size limit: a throttled client sends nothing
+    install_observability(app, settings)  # wraps the whole stack: every answer has a request id
 
     for r in ROUTERS:
         app.include_router(r)

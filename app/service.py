@@ -26,7 +26,7 @@ registered :class:`app.computations.Computation`. This module then
 
 Each representation has its own ETag (key + format), answers carry ``Vary: Accept``, and every
 non-JSON answer a ``Content-Disposition`` attachment named
-``<model>-<first 12 of the parameter hash>.<ext>``. The stored answer (``zlib(meta\ndata)``) holds
+``<model>-<first 12 of the parameter hash>.<ext>``. The stored answer (``meta\ndata``, compressed when big) holds
 the report's checks, warnings and notes, so a hit says exactly what the miss said.
 """
 
@@ -47,6 +47,7 @@ import orjson
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.types import Receive, Scope, Send
 
 from app.cache import Cache, cache_key
 from app.computations import Computation
@@ -60,7 +61,9 @@ from app.formats import (
     media_type,
     negotiate,
 )
-from app.pool import ComputeCrashed, ComputePool, ComputeTimeout, PoolFull
+from app.hitpath import Known, KnownRequests
+from app.observability import record_cache, record_compute, record_rejection
+from app.pool import ComputeCrashed, ComputePool, ComputeTimeout, PoolFull, unpack
 from app.responses import FastJSONResponse
 from app.settings import Settings
 
@@ -108,6 +111,8 @@ class Service:
         #: threads that encode representations (CSV, npz, figures) off the event loop
         self.limiter = anyio.CapacityLimiter(settings.compute_threads)
         self._inflight: dict[str, _Shared] = {}
+        #: request digests already answered -> their key (the fast path of app/hitpath.py)
+        self.known = KnownRequests(settings.hit_path_entries)
         self.computations = 0  # count of computations actually run (tests read it)
 
     async def respond(
@@ -140,9 +145,11 @@ class Service:
         if blob is None:
             status = "miss"
             self.cache.stats.misses += 1
+            record_cache("miss")
             try:
                 blob = await self._compute_shared(request, comp, body, key)
             except PoolFull as exc:
+                record_rejection("pool_full")
                 return problem_response(
                     503,
                     "compute-busy",
@@ -188,6 +195,7 @@ class Service:
                 return Response(status_code=499)  # nobody reads it (nginx's "client closed")
         else:
             self.cache.stats.hits += 1
+            record_cache("hit")
 
         headers = {"ETag": etag, "X-Cache": status, "Vary": "Accept"}
         ident = {"model": comp.model, "model_version": comp.version, "parameter_hash": key}
@@ -211,16 +219,26 @@ class Service:
                 )
                 await self.cache.set(rep_key, fresh, self.settings.cache_ttl_s)
             return Response(content, media_type=mtype, headers=headers)
+        digest = request.scope.get("state", {}).get("request_digest")
+        if digest is not None:  # the next identical request takes the fast path
+            self.known.put(digest, Known(key, etag, comp.model, comp.version))
         extra = {**ident, "cache": status, "elapsed_ms": round((time.perf_counter() - t0) * 1e3, 3)}
-        if len(blob) <= SPLICE_INLINE_BYTES:
-            return Response(_json_body(blob, extra), media_type="application/json", headers=headers)
-        if len(blob) <= STREAM_ABOVE_BYTES:  # decompressing grows with the answer: off the loop
-            body_bytes = await anyio.to_thread.run_sync(_json_body, blob, extra)
-            return Response(body_bytes, media_type="application/json", headers=headers)
-        # big answers are decompressed chunk by chunk (in the thread pool) as they are sent
-        return StreamingResponse(
-            _json_chunks(blob, extra), media_type="application/json", headers=headers
-        )
+        return await _json_response(blob, extra, headers)
+
+    async def send_hit(
+        self, scope: Scope, receive: Receive, send: Send, known: Known, blob: bytes, t0: float
+    ) -> None:
+        """Answer a known request's cached ``blob`` as :meth:`respond` would (app/hitpath.py)."""
+        headers = {"ETag": known.etag, "X-Cache": "hit", "Vary": "Accept"}
+        extra = {
+            "model": known.model,
+            "model_version": known.version,
+            "parameter_hash": known.key,
+            "cache": "hit",
+            "elapsed_ms": round((time.perf_counter() - t0) * 1e3, 3),
+        }
+        response = await _json_response(blob, extra, headers)
+        await response(scope, receive, send)
 
     async def _key(self, request: Request, comp: Computation[Any], body: BaseModel) -> str:
         declared = request.headers.get("content-length", "")
@@ -275,13 +293,43 @@ class Service:
             if not await self.cache.locked(key):  # it gave up or died: compute here
                 token = await self.cache.acquire(key, ttl_ms)
         try:
-            blob = await self.pool.run(comp.name, body, self.settings)
+            t0, outcome = time.perf_counter(), "error"
+            try:
+                blob = await self.pool.run(comp.name, body, self.settings)
+                outcome = "ok"
+            except PoolFull:
+                outcome = ""  # nothing ran
+                raise
+            except ComputeTimeout:
+                outcome = "timeout"
+                raise
+            except asyncio.CancelledError:
+                outcome = "cancelled"
+                raise
+            finally:
+                if outcome:
+                    record_compute(comp.model, time.perf_counter() - t0, outcome)
             self.computations += 1
             await self.cache.set(key, blob, self.settings.cache_ttl_s)
             self.cache.stats.sets += 1
+            record_cache("set")
             return blob
         finally:
             await self.cache.release(key, token)
+
+
+async def _json_response(blob: bytes, extra: dict[str, Any], headers: dict[str, str]) -> Response:
+    """The JSON answer of a stored blob: spliced on the loop when small, in a thread when
+    bigger, streamed while decompressed when big."""
+    if len(blob) <= SPLICE_INLINE_BYTES:
+        return Response(_json_body(blob, extra), media_type="application/json", headers=headers)
+    if len(blob) <= STREAM_ABOVE_BYTES:  # decompressing grows with the answer: off the loop
+        body_bytes = await anyio.to_thread.run_sync(_json_body, blob, extra)
+        return Response(body_bytes, media_type="application/json", headers=headers)
+    # big answers are decompressed chunk by chunk (in the thread pool) as they are sent
+    return StreamingResponse(
+        _json_chunks(blob, extra), media_type="application/json", headers=headers
+    )
 
 
 async def _disconnected(request: Request) -> None:
@@ -331,13 +379,16 @@ STREAM_CHUNK_BYTES: Final = 1024 * 1024
 
 
 def _json_body(blob: bytes, extra_meta: dict[str, Any]) -> bytes:
-    """The JSON answer from a stored blob: its meta updated with ``extra_meta``, the data bytes
-    spliced in as they are (never parsed)."""
-    raw = zlib.decompress(blob)
-    meta_bytes, data_bytes = raw.split(b"\n", 1)
-    meta = orjson.loads(meta_bytes)
-    meta.update(extra_meta)
-    return b'{"meta":' + orjson.dumps(meta) + b"," + data_bytes[1:]
+    """The JSON answer from a stored blob: ``extra_meta`` appended to its meta object and the
+    data bytes spliced in, neither parsed (the stored meta never holds the per-request keys)."""
+    raw = unpack(blob)
+    cut = raw.index(b"\n")
+    return _envelope(raw[:cut], extra_meta) + raw[cut + 2 :]
+
+
+def _envelope(meta_bytes: bytes, extra_meta: dict[str, Any]) -> bytes:
+    """``{"meta":{<stored meta>,<extra>},`` : the answer up to its first data key."""
+    return b'{"meta":' + meta_bytes[:-1] + b"," + orjson.dumps(extra_meta)[1:] + b","
 
 
 def _json_chunks(blob: bytes, extra_meta: dict[str, Any]) -> Iterator[bytes]:
@@ -356,9 +407,7 @@ def _json_chunks(blob: bytes, extra_meta: dict[str, Any]) -> Iterator[bytes]:
     while b"\n" not in head and src:
         head += pull()
     meta_bytes, pending = head.split(b"\n", 1)
-    meta = orjson.loads(meta_bytes)
-    meta.update(extra_meta)
-    yield b'{"meta":' + orjson.dumps(meta) + b","
+    yield _envelope(meta_bytes, extra_meta)
     first = True  # the data object's own "{" is dropped: the envelope continues it
     while True:
         if pending and first:
@@ -374,7 +423,7 @@ def _encode_representation(
     fmt: str, blob: bytes, ident: dict[str, str]
 ) -> tuple[bytes, str, bytes]:
     """(content, media type, compressed cache entry) of the stored answer ``blob`` in ``fmt``."""
-    meta_bytes, data_bytes = zlib.decompress(blob).split(b"\n", 1)
+    meta_bytes, data_bytes = unpack(blob).split(b"\n", 1)
     meta = {**orjson.loads(meta_bytes), **ident}
     content, mtype = encode(fmt, meta, data_bytes)
     raw = content.encode() if isinstance(content, str) else content
@@ -417,8 +466,9 @@ def _etag_listed(header: str, etag: str) -> bool:
     return etag in tags or ("W/" + etag) in tags
 
 
-def get_service(request: Request) -> Service:
-    """The app's :class:`Service` (built in the lifespan)."""
+async def get_service(request: Request) -> Service:
+    """The app's :class:`Service` (built in the lifespan). ``async``: FastAPI runs a plain
+    ``def`` dependency in the thread pool, two thread switches on every cached hit."""
     svc: Service = request.app.state.service
     return svc
 

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         description="Compile every numba kernel in each worker process before it takes work "
         "(/readyz answers 503 until one worker is warm).",
     )
+    hit_path_entries: int = Field(
+        default=10_000,
+        ge=0,
+        le=10_000_000,
+        description="Requests remembered by the cached-hit fast path (app/hitpath.py): a repeat "
+        "of one is answered from the cache without parsing its body again. 0: off.",
+    )
     max_request_memory_bytes: int = Field(
         default=2 * 2**30,
         ge=2**20,
@@ -140,6 +147,155 @@ class Settings(BaseSettings):
     max_hoppings: int = Field(
         default=20_000, ge=1, description="Most hoppings of a tight-binding model."
     )
+
+    # --- observability (app/observability.py) -------------------------------------------
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="Log lines as one JSON object each (ts, level, logger, msg, request_id, "
+        "extra fields) or as plain text.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe level written to the log."
+    )
+    access_log: bool = Field(
+        default=True,
+        description="One log line per request (method, route, status, duration_ms, "
+        "request_id, client, cache); replaces uvicorn's access log.",
+    )
+    metrics_enabled: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics at GET /metrics (multiprocess mode when "
+        "PROMETHEUS_MULTIPROC_DIR is set).",
+    )
+    # --- end observability --------------------------------------------------------------
+
+    # --- fair use (app/fairuse.py) ------------------------------------------------------
+    api_keys_sha256: str = Field(
+        default="",
+        pattern=r"^\s*([0-9a-fA-F]{64}(\s*,\s*[0-9a-fA-F]{64})*)?\s*$",
+        description="Comma-separated sha256 hex digests of the accepted API keys (never the "
+        "keys; `python -m app.fairuse new-key` makes a key and its digest). Empty: no keys, "
+        "clients are told apart by address. Set: every POST under /v1/ needs `X-API-Key: <key>` "
+        "or `Authorization: Bearer <key>` (401 otherwise), and each key is one client.",
+    )
+    rate_limit_per_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=1e6,
+        description="Computation requests (POST under /v1/) per second of one client, sustained "
+        "(GCRA token bucket; shared by all processes through Redis when REDIS_URL is set). "
+        "0: no rate limit. Over it: 429 with Retry-After.",
+    )
+    rate_burst: int = Field(
+        default=20,
+        ge=1,
+        le=1_000_000,
+        description="Requests one client may send at once before rate_limit_per_s spaces them "
+        "(the bucket's size).",
+    )
+    max_concurrent_per_client: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description="Computation requests of one client in progress at once (shared through "
+        "Redis when REDIS_URL is set). 0: no cap. Over it: 429 with Retry-After.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        max_length=10_000,
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For names the client. Empty: the client is the peer address.",
+    )
+    fair_use_redis_prefix: str = Field(
+        default="susc:fair:",
+        min_length=1,
+        max_length=200,
+        description="Prefix of the Redis keys of the rate limit and the concurrency leases.",
+    )
+    # --- end fair use -------------------------------------------------------------------
+
+    # --- quantum chemistry (core/quantum_chem.py, POST /v1/molecular/states) -------------
+    max_qc_atoms: int = Field(
+        default=24, ge=1, le=500, description="Most atoms of a quantum-chemistry molecule."
+    )
+    max_qc_basis: int = Field(
+        default=200,
+        ge=1,
+        le=5_000,
+        description="Most basis functions of a quantum-chemistry calculation (benzene in "
+        "aug-cc-pVDZ has 192).",
+    )
+    max_qc_states: int = Field(
+        default=4_000,
+        ge=1,
+        le=100_000,
+        description="Most excited states one calculation returns (keep it <= "
+        "max_molecular_states, so the states can be posted to the material-constants endpoint).",
+    )
+    max_qc_dense: int = Field(
+        default=4_000,
+        ge=1,
+        le=100_000,
+        description="Largest occupied x virtual excitation space diagonalised densely (all "
+        "states); larger spaces give the lowest qc_iterative_states states, truncation reported.",
+    )
+    qc_iterative_states: int = Field(
+        default=32,
+        ge=1,
+        le=1_000,
+        description="States kept by the iterative (Davidson) solver when the space is too large "
+        "to diagonalise densely.",
+    )
+    qc_time_limit_s: float = Field(
+        default=110.0,
+        gt=0,
+        le=3600,
+        description="Time limit of one quantum-chemistry calculation, seconds (checked during "
+        "the SCF and between stages; 413 naming it). Keep it below compute_timeout_s.",
+    )
+    qc_threads: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="OpenMP threads of one PySCF calculation (pyscf.lib.num_threads).",
+    )
+    qc_memory_mb: int = Field(
+        default=4_000,
+        ge=100,
+        le=1_000_000,
+        description="PySCF's max_memory and the bound on the dense response matrices, MB.",
+    )
+    # --- end quantum chemistry ----------------------------------------------------------
+
+    # --- array limits (app/limits.py check_array_limits) -------------------------------
+    max_array_items: int = Field(
+        default=100_000,
+        ge=1,
+        le=100_000_000,
+        description="Most entries of any request list that has no static bound and no limit of "
+        "its own (413 naming the list).",
+    )
+    max_path_points: int = Field(
+        default=1_000,
+        ge=2,
+        le=1_000_000,
+        description="Most vertices of a k-path (/v1/crystal/bands `path.points`); the points "
+        "between vertices are bounded by max_k_points.",
+    )
+    # --- end array limits ---------------------------------------------------------------
+
+    # --- crystal response (issue 15: /v1/crystal/magnetic-susceptibility, q2-conductivity) --
+    max_response_work: int = Field(
+        default=1_500_000_000,
+        ge=1,
+        le=10**13,
+        description="Most work units of one /v1/crystal/q2-conductivity or "
+        "magnetic-susceptibility request: k-points x (frequencies + 32) x bands^2, times 8 for "
+        "chi_M(w) of eq 74 (band jets up to third k-derivatives). The Fig. 5 preset (800x800, "
+        "200 frequencies, 2 bands) is 5.5e8; about 1e9 units take 20 s on 2 cores (413 naming "
+        "this setting above it).",
+    )
+    # --- end crystal response -------------------------------------------------------------
 
 
 @lru_cache

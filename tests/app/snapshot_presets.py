@@ -1,4 +1,6 @@
-"""Write the behaviour snapshot of every preset body: ``python -m tests.app.snapshot_presets``.
+"""Write the behaviour snapshot of every preset body: ``python -m tests.app.snapshot_presets``
+(``--new``: only add the preset bodies the snapshot does not hold yet, leaving the others as
+they are: how a new preset joins the snapshot).
 
 Each preset body (a sweep's every body) is POSTed to its endpoint in-process and the JSON answer
 is stored, gzip-compressed, in ``tests/app/snapshots/presets.json.gz``. The snapshot was taken before
@@ -47,10 +49,12 @@ async def answers_of_every_preset() -> dict[str, dict[str, Any]]:
     return out
 
 
-async def _collect() -> dict[str, Any]:
+async def _collect(skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with running_client(Settings(redis_url=None, compute_timeout_s=600)) as c:
         for case, endpoint, body in preset_bodies():
+            if case in skip:
+                continue
             r = await c.post(endpoint, json=body)
             assert r.status_code == 200, (case, r.status_code, r.text[:400])
             doc = r.json()
@@ -61,7 +65,13 @@ async def _collect() -> dict[str, Any]:
 
 
 def main() -> None:
-    data = asyncio.run(_collect())
+    import sys
+
+    data: dict[str, Any] = {}
+    if "--new" in sys.argv[1:]:
+        with gzip.open(SNAPSHOT, "rt", encoding="utf-8") as f:
+            data = json.load(f)
+    data.update(asyncio.run(_collect(frozenset(data))))
     SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(SNAPSHOT, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump(data, f, sort_keys=True)

@@ -131,6 +131,39 @@ async def test_two_app_instances_share_results_through_redis(redis_url: str):
         await a1.app.state.service.cache.clear()
 
 
+async def test_identical_misses_in_two_app_instances_compute_once(redis_url: str):
+    # two processes' worth of services (separate in-flight tables) behind one Redis: the short
+    # lock makes the second wait for the first one's answer instead of computing it again
+    settings = Settings(redis_url=redis_url, compute_backend="thread")
+    b = body()
+    b["frequencies"] = {"start": 0.0, "stop": 4.0, "num": 150_000 + uuid.uuid4().int % 1000}
+    b["frequencies"]["unit"] = "model"
+    async with running_client(settings) as a1, running_client(settings) as a2:
+        s1, s2 = a1.app.state.service, a2.app.state.service
+        r1, r2 = await asyncio.gather(a1.post(URL, json=b), a2.post(URL, json=b))
+        assert r1.status_code == r2.status_code == 200
+        assert s1.computations + s2.computations == 1
+        assert sorted([r1.headers["x-cache"], r2.headers["x-cache"]]) == ["miss", "miss"]
+        assert r1.json()["mu"] == r2.json()["mu"]
+        key = r1.json()["meta"]["parameter_hash"]
+        assert not await s1.cache.locked(key)  # released after the store
+        await s1.cache.clear()
+
+
+async def test_a_lock_is_released_only_by_its_holder(cache: RedisCache):
+    mine = await cache.acquire("k", ttl_ms=5000)
+    assert mine is not None
+    assert await cache.acquire("k", ttl_ms=5000) is None  # held
+    await cache.release("k", "not-the-token")
+    assert await cache.locked("k")
+    await cache.release("k", mine)
+    assert not await cache.locked("k")
+    short = await cache.acquire("k2", ttl_ms=50)  # a holder that died: the lock expires
+    assert short is not None
+    await asyncio.sleep(0.15)
+    assert not await cache.locked("k2")
+
+
 async def test_unreachable_redis_still_answers_200_and_counts_the_fault():
     settings = Settings(redis_url=f"redis://127.0.0.1:{_free_port()}/0", redis_timeout_s=0.2, compute_backend="thread")
     async with running_client(settings) as c:

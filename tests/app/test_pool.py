@@ -187,7 +187,7 @@ async def test_the_time_limit_stops_the_worker_process() -> None:
     async with process_app(compute_timeout_s=1.5, compute_workers=1) as app:
         before = child_pids()
         t0 = time.monotonic()
-        status, headers, raw = await post(app, BANDS, slow_bands_body())
+        status, _, raw = await post(app, BANDS, slow_bands_body())
         took = time.monotonic() - t0
         assert status == 503, raw[:300]
         problem = orjson.loads(raw)
@@ -209,13 +209,13 @@ async def test_a_client_that_leaves_stops_its_computation() -> None:
 
 
 async def test_one_of_two_identical_requests_leaving_does_not_stop_the_other() -> None:
-    body = slow_bands_body(n_orb=8, n_k=700)  # a few seconds
+    body = slow_bands_body(n_orb=8, n_k=400)  # about a second
     async with process_app(compute_timeout_s=120, compute_workers=1) as app:
         svc = app.state.service
-        leaver = asyncio.create_task(post(app, BANDS, body, leave_after=0.3))
+        leaver = asyncio.create_task(post(app, BANDS, body, leave_after=0.05))
         stayer = asyncio.create_task(post(app, BANDS, body))
         s_leave, _, _ = await leaver
-        s_stay, headers, raw = await stayer
+        s_stay, _, raw = await stayer
         assert s_leave == 499
         assert s_stay == 200, raw[:300]
         assert svc.computations == 1
@@ -235,7 +235,7 @@ async def test_a_full_pool_is_503_with_retry_after_naming_the_queue() -> None:
 
 @pytest.mark.parametrize("n", [2])
 async def test_identical_concurrent_misses_compute_once(n: int) -> None:
-    body = slow_bands_body(n_orb=8, n_k=300)
+    body = slow_bands_body(n_orb=8, n_k=200)
     async with process_app(compute_timeout_s=60) as app:
         results = await asyncio.gather(*(post(app, BANDS, body) for _ in range(n)))
         assert [s for s, _, _ in results] == [200] * n
