@@ -144,4 +144,25 @@ PRESETS.append(
         },
     )
 )
+PRESETS.append(
+    Preset(
+        name="haldane-hbn-q2-below-gap",
+        title="sigma_L^xzy(w) below the gap: flat at -chi_static (the Fig. 5 model, 160x160)",
+        source="Duff & Sipe, eqs 16 and 89, sec. VIII.A: t = M = 3 eV, t2 = 0, 0+ = 100 meV, "
+        "a 160x160 k-grid (the figure's 800x800 is the duff-sipe-fig5 preset)",
+        endpoint="/v1/crystal/q2-conductivity",
+        description=(
+            "Below the 6 eV K/K' gap Re sigma_L^xzy(w) stays at its static value -chi_static "
+            "(diamagnetic sign) and rises towards the resonance; the static_limit check compares "
+            "w = 0 with chi_2 of /v1/crystal/orbital-susceptibility on the same grid."
+        ),
+        body={
+            "model": _haldane(0.0, 3.0, t=3.0, a=1.45, energy_unit="eV", length_unit="angstrom"),
+            "grid": {"n": [160, 160], "shift": 0.5},
+            "frequencies": {"start": 0.0, "stop": 5.0, "num": 26, "unit": "eV"},
+            "eta": 0.1,
+            "sigma_L": ["xzy"],
+        },
+    )
+)
 # --- end issue 15 ----------------------------------------------------------------------------

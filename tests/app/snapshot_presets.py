@@ -23,6 +23,12 @@ from tests.app.conftest import running_client
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "presets.json.gz"
 
+#: Presets whose computation takes many seconds (the 800 x 800 Fig. 5 response; benzene's
+#: Hartree-Fock/RPA states): computed once per session (the snapshot, the preset checks and the
+#: response models read that answer) and by the warm-up test; the other loops over presets
+#: skip them, their endpoints being covered by lighter presets and by their own tests.
+HEAVY_PRESETS: frozenset[str] = frozenset({"duff-sipe-fig5", "anelli-benzene-states"})
+
 #: meta fields that differ between two runs of the same request.
 VOLATILE_META = ("cache", "elapsed_ms")
 

@@ -20,6 +20,7 @@ from app.presets import all_presets
 from app.presets.crystal import FIG6_RATIOS, TC
 from app.render import HEIGHT_PX, WIDTH_PX, swept_field
 from core.figures import figure_names, lookup, parse_name
+from tests.app.snapshot_presets import HEAVY_PRESETS
 
 ENDPOINT_PRESETS = {
     "oscillator": "westerberg-barnett-fig2a",
@@ -100,6 +101,8 @@ def _spec(f: dict[str, Any]) -> dict[str, Any]:
 
 async def test_every_preset_figure_is_an_image_of_its_answers_arrays(client) -> None:
     for name, p in all_presets().items():
+        if name in HEAVY_PRESETS:  # drawn by the same code as the light ones of its endpoint
+            continue
         r = await client.get(f"/v1/presets/{name}/figure.png")
         assert r.status_code == 200, (name, r.text[:300])
         assert r.headers["content-type"] == "image/png"

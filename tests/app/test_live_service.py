@@ -147,3 +147,43 @@ async def test_redis_hung_killed_and_restarted_during_a_burst(tmp_path: Path) ->
         assert not wrong
         assert hung_ready.status_code == 503 and down_ready.status_code == 503
         assert recovered is not None and recovered.json()["cache"] == "redis"
+
+
+def _metric_sum(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples ``name{labels...}`` of a Prometheus exposition."""
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        head, _, value = line.rpartition(" ")
+        if all(f'{k}="{v}"' in head for k, v in labels.items()):
+            total += float(value)
+    return total
+
+
+async def test_identical_misses_compute_once_across_two_server_processes(tmp_path: Path) -> None:
+    # two uvicorn workers (separate processes, separate in-flight tables) behind one Redis:
+    # the short lock makes all but one wait for the stored answer
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    body = slow_bands_body(n_orb=8, n_k=250)
+    with private_redis() as redis:
+        env = {
+            "REDIS_URL": redis.url,
+            "SUSC_COMPUTE_WARM_UP": "false",
+            "SUSC_COMPUTE_WORKERS": "1",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        }
+        with uvicorn_server(tmp_path, env, workers=2) as server:
+            clients = [server.client(timeout=120) for _ in range(6)]
+            try:
+                answers = await asyncio.gather(*(c.post(BANDS, json=body) for c in clients))
+                async with server.client() as c:
+                    metrics = (await c.get("/metrics")).text
+            finally:
+                for c in clients:
+                    await c.aclose()
+    assert [r.status_code for r in answers] == [200] * 6
+    assert len({r.json()["meta"]["parameter_hash"] for r in answers}) == 1
+    runs = _metric_sum(metrics, "susc_compute_seconds_count", outcome="ok")
+    assert runs == 1, metrics[-2000:]
