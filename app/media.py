@@ -14,6 +14,7 @@ import numpy as np
 
 from app.schemas.chiral import ComplexInput, MagneticResonanceRequest, SingleSusceptibilityRequest
 from app.schemas.common import FrequencyGrid
+from app.schemas.crystal import HaldaneSpec, TightBindingSpec
 from app.schemas.optics import (
     ConstantMediumKind,
     MagneticResonanceMediumKind,
@@ -25,6 +26,7 @@ from app.schemas.oscillator import OscillatorMediumSpec
 from app.settings import Settings
 from core import chiral as ch
 from core import oscillators as osc
+from core.crystal.model import TightBindingModel, from_hoppings, haldane
 from core.errors import CoreError, InvalidInput, LimitExceeded
 from core.media import ConstantMedium, Medium, TabulatedMedium
 from core.units import from_angular, is_physical, linear_scale, to_angular
@@ -232,3 +234,69 @@ def build_chiral_medium(body: SingleSusceptibilityRequest, settings: Settings) -
         mixed=tuple(x.mixed for x in res),
         m1=tuple(x.m1 for x in res),
     )
+
+
+# -- crystals: tight-binding model specs -> core models ---------------------------------------
+
+
+def check_model_size(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> None:
+    """413 naming ``max_bands`` or ``max_hoppings`` for a model over the limits (lengths only)."""
+    if isinstance(spec, HaldaneSpec):
+        return
+    if len(spec.orbitals) > settings.max_bands:
+        raise LimitExceeded(
+            f"{len(spec.orbitals)} orbitals; the limit is {settings.max_bands}",
+            limit_name="max_bands",
+            limit=settings.max_bands,
+            requested=len(spec.orbitals),
+            field=("model", "orbitals"),
+            fix=f"use at most {settings.max_bands} orbitals per cell",
+        )
+    if len(spec.hoppings) > settings.max_hoppings:
+        raise LimitExceeded(
+            f"{len(spec.hoppings)} hoppings; the limit is {settings.max_hoppings}",
+            limit_name="max_hoppings",
+            limit=settings.max_hoppings,
+            requested=len(spec.hoppings),
+            field=("model", "hoppings"),
+            fix=f"use at most {settings.max_hoppings} bonds (each once; the conjugate is implied)",
+        )
+
+
+def build_model(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> TightBindingModel:
+    """The core model of a validated spec, after the size limits (413 naming the setting)."""
+    if isinstance(spec, HaldaneSpec):
+        return haldane(spec.t, spec.t2, spec.phi, spec.M, spec.a)
+    check_model_size(spec, settings)
+    dim = len(spec.lattice)
+    for i, row in enumerate(spec.lattice):
+        if len(row) != dim:
+            raise InvalidInput(
+                f"lattice vector {i} has {len(row)} components; {dim} vectors need {dim}",
+                field=("model", "lattice", i),
+            )
+    for i, o in enumerate(spec.orbitals):
+        if len(o.position) != dim:
+            raise InvalidInput(
+                f"orbital {i} position has {len(o.position)} components, expected {dim}",
+                field=("model", "orbitals", i, "position"),
+            )
+    for i, h in enumerate(spec.hoppings):
+        if len(h.R) != dim:
+            raise InvalidInput(
+                f"hopping {i}: R has {len(h.R)} components, expected {dim}",
+                field=("model", "hoppings", i, "R"),
+            )
+    try:
+        return from_hoppings(
+            spec.lattice,
+            [o.position for o in spec.orbitals],
+            [o.onsite for o in spec.orbitals],
+            [
+                (h.from_, h.to, h.R, complex(h.amplitude.real, h.amplitude.imag))
+                for h in spec.hoppings
+            ],
+        )
+    except CoreError as exc:
+        exc.field = ("model", *exc.field)
+        raise

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
+from app.media import build_model, check_model_size
 from app.schemas.crystal import (
     BandsRequest,
     BandsResponse,
@@ -28,34 +29,10 @@ from app.service import FormatQuery, ServiceDep
 from app.settings import Settings
 from core.checks import Report
 from core.crystal import bloch, reports
-from core.crystal.model import MODEL_NAME, MODEL_VERSION, TightBindingModel, from_hoppings, haldane
-from core.errors import CoreError, InvalidInput, LimitExceeded
+from core.crystal.model import MODEL_NAME, MODEL_VERSION, TightBindingModel
+from core.errors import InvalidInput, LimitExceeded
 
 router = APIRouter(prefix="/v1/crystal", tags=["crystal"])
-
-
-def check_model_size(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> None:
-    """413 naming ``max_bands`` or ``max_hoppings`` for a model over the limits (lengths only)."""
-    if isinstance(spec, HaldaneSpec):
-        return
-    if len(spec.orbitals) > settings.max_bands:
-        raise LimitExceeded(
-            f"{len(spec.orbitals)} orbitals; the limit is {settings.max_bands}",
-            limit_name="max_bands",
-            limit=settings.max_bands,
-            requested=len(spec.orbitals),
-            field=("model", "orbitals"),
-            fix=f"use at most {settings.max_bands} orbitals per cell",
-        )
-    if len(spec.hoppings) > settings.max_hoppings:
-        raise LimitExceeded(
-            f"{len(spec.hoppings)} hoppings; the limit is {settings.max_hoppings}",
-            limit_name="max_hoppings",
-            limit=settings.max_hoppings,
-            requested=len(spec.hoppings),
-            field=("model", "hoppings"),
-            fix=f"use at most {settings.max_hoppings} bonds (each once; the conjugate is implied)",
-        )
 
 
 def _model_dim(spec: HaldaneSpec | TightBindingSpec) -> int:
@@ -75,45 +52,6 @@ def _k_point_limit(grid: KGrid, settings: Settings) -> None:
             field=("grid", "n"),
             fix="use a coarser grid",
         )
-
-
-def build_model(spec: HaldaneSpec | TightBindingSpec, settings: Settings) -> TightBindingModel:
-    """The core model of a validated spec, after the size limits (413 naming the setting)."""
-    if isinstance(spec, HaldaneSpec):
-        return haldane(spec.t, spec.t2, spec.phi, spec.M, spec.a)
-    check_model_size(spec, settings)
-    dim = len(spec.lattice)
-    for i, row in enumerate(spec.lattice):
-        if len(row) != dim:
-            raise InvalidInput(
-                f"lattice vector {i} has {len(row)} components; {dim} vectors need {dim}",
-                field=("model", "lattice", i),
-            )
-    for i, o in enumerate(spec.orbitals):
-        if len(o.position) != dim:
-            raise InvalidInput(
-                f"orbital {i} position has {len(o.position)} components, expected {dim}",
-                field=("model", "orbitals", i, "position"),
-            )
-    for i, h in enumerate(spec.hoppings):
-        if len(h.R) != dim:
-            raise InvalidInput(
-                f"hopping {i}: R has {len(h.R)} components, expected {dim}",
-                field=("model", "hoppings", i, "R"),
-            )
-    try:
-        return from_hoppings(
-            spec.lattice,
-            [o.position for o in spec.orbitals],
-            [o.onsite for o in spec.orbitals],
-            [
-                (h.from_, h.to, h.R, complex(h.amplitude.real, h.amplitude.imag))
-                for h in spec.hoppings
-            ],
-        )
-    except CoreError as exc:
-        exc.field = ("model", *exc.field)
-        raise
 
 
 def _grid_sizes(grid: KGrid, model: TightBindingModel, settings: Settings) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from app.computations import computation
 from app.errors import COMPUTE_RESPONSES
+from app.media import build_model, check_model_size
 from app.schemas.crystal import HaldaneSpec, TightBindingSpec
 from app.schemas.crystal_response import (
     MagneticSusceptibilityRequest,
@@ -23,8 +24,8 @@ from app.settings import Settings
 from core import units
 from core.checks import Report
 from core.crystal import response_report
-from core.crystal.model import MODEL_NAME, TightBindingModel, from_hoppings, haldane
-from core.errors import CoreError, InvalidInput, LimitExceeded
+from core.crystal.model import MODEL_NAME
+from core.errors import InvalidInput, LimitExceeded
 
 router = APIRouter(prefix="/v1/crystal", tags=["crystal"])
 
@@ -32,24 +33,6 @@ router = APIRouter(prefix="/v1/crystal", tags=["crystal"])
 _FIXED_WORK = 32
 #: chi_M(w) of eq 74 costs about this many times more per point (band jets to third order).
 _CHI_M_FACTOR = 8
-
-
-def _model(spec: HaldaneSpec | TightBindingSpec) -> TightBindingModel:
-    if isinstance(spec, HaldaneSpec):
-        return haldane(spec.t, spec.t2, spec.phi, spec.M, spec.a)
-    try:
-        return from_hoppings(
-            spec.lattice,
-            [o.position for o in spec.orbitals],
-            [o.onsite for o in spec.orbitals],
-            [
-                (h.from_, h.to, h.R, complex(h.amplitude.real, h.amplitude.imag))
-                for h in spec.hoppings
-            ],
-        )
-    except CoreError as exc:
-        exc.field = ("model", *exc.field)
-        raise
 
 
 def _bands(spec: HaldaneSpec | TightBindingSpec) -> int:
@@ -61,16 +44,8 @@ def _limits(
 ) -> None:
     body.frequencies.check_size(settings)
     spec = body.model
+    check_model_size(spec, settings)
     if not isinstance(spec, HaldaneSpec):
-        if len(spec.orbitals) > settings.max_bands:
-            raise LimitExceeded(
-                f"{len(spec.orbitals)} orbitals; the limit is {settings.max_bands}",
-                limit_name="max_bands",
-                limit=settings.max_bands,
-                requested=len(spec.orbitals),
-                field=("model", "orbitals"),
-                fix=f"use at most {settings.max_bands} orbitals per cell",
-            )
         if len(spec.lattice) != 2:
             raise InvalidInput(
                 "the frequency-dependent response is implemented for 2D models",
@@ -138,7 +113,7 @@ def _check_chi(body: MagneticSusceptibilityRequest, settings: Settings) -> None:
 )
 def q2_conductivity_run(body: Q2ConductivityRequest, settings: Settings) -> Report:
     """The report of :func:`q2_conductivity` (runs in the compute pool)."""
-    model = _model(body.model)
+    model = build_model(body.model, settings)
     return response_report.q2_conductivity_report(
         model,
         tuple(body.grid.n),
@@ -166,7 +141,7 @@ def q2_conductivity_run(body: Q2ConductivityRequest, settings: Settings) -> Repo
 )
 def magnetic_susceptibility_run(body: MagneticSusceptibilityRequest, settings: Settings) -> Report:
     """The report of :func:`magnetic_susceptibility` (runs in the compute pool)."""
-    model = _model(body.model)
+    model = build_model(body.model, settings)
     return response_report.magnetic_susceptibility_report(
         model,
         tuple(body.grid.n),

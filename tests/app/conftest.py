@@ -6,7 +6,7 @@ processes for every test app would cost seconds each. The process pool has its o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -55,3 +55,52 @@ def preset_answers() -> dict[str, dict[str, Any]]:
     from tests.app.snapshot_presets import answers_of_every_preset
 
     return asyncio.run(answers_of_every_preset())
+
+
+def _redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A real Redis: the machine's at 127.0.0.1:6379 (or $TEST_REDIS_URL), else a redis-server
+    started on a free port. With CI=true and neither, the test fails; elsewhere it skips. Never a
+    fake."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    from tests.app.live import free_port
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if _redis_reachable(url):
+        yield url
+        return
+    exe = shutil.which("redis-server")
+    if exe:
+        port = free_port()
+        proc = subprocess.Popen(
+            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        try:
+            for _ in range(100):
+                if _redis_reachable(url):
+                    break
+                time.sleep(0.05)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(5)
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"no Redis reachable at {url} and no redis-server to start (CI=true)")
+    pytest.skip("no Redis available")

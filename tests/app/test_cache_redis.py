@@ -8,13 +8,9 @@ and neither works, they fail; elsewhere they skip. They never fake Redis.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import socket
-import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -22,55 +18,13 @@ from app.cache import RedisCache, cache_key
 from app.presets import all_presets
 from app.settings import Settings
 from tests.app.conftest import running_client
+from tests.app.live import free_port
 
 pytestmark = pytest.mark.redis
 
 URL = "/v1/oscillator/response"
 
 
-def _reachable(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping())
-    except Exception:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    if _reachable(url):
-        yield url
-        return
-    exe = shutil.which("redis-server")
-    if exe:
-        port = _free_port()
-        proc = subprocess.Popen(
-            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{port}/0"
-        try:
-            for _ in range(100):
-                if _reachable(url):
-                    break
-                time.sleep(0.05)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(5)
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"no Redis reachable at {url} and no redis-server to start (CI=true)")
-    pytest.skip("no Redis available")
 
 
 @pytest.fixture
@@ -165,7 +119,7 @@ async def test_a_lock_is_released_only_by_its_holder(cache: RedisCache):
 
 
 async def test_unreachable_redis_still_answers_200_and_counts_the_fault():
-    settings = Settings(redis_url=f"redis://127.0.0.1:{_free_port()}/0", redis_timeout_s=0.2, compute_backend="thread")
+    settings = Settings(redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_s=0.2, compute_backend="thread")
     async with running_client(settings) as c:
         r = await c.post(URL, json=body())
         assert r.status_code == 200 and r.headers["x-cache"] == "miss"
@@ -201,7 +155,6 @@ async def test_redis_that_fails_mid_request_still_answers_200():
 async def test_a_hung_redis_costs_a_few_timeouts_not_two_per_request():
     """A server that accepts and never answers: after BREAKER_FAULTS timeouts the circuit opens
     and requests stop waiting on Redis (issue 12: throughput fell 280 -> 15 req/s)."""
-    import time
 
     from app.cache import BREAKER_FAULTS
 

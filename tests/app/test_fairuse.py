@@ -19,10 +19,7 @@ import copy
 import hashlib
 import logging
 import math
-import os
-import shutil
 import socket
-import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -46,6 +43,7 @@ from app.fairuse import (
 from app.main import create_app
 from app.presets import all_presets
 from app.settings import Settings
+from tests.app.live import free_port
 from tests.conftest import assert_problem
 
 URL = "/v1/oscillator/response"
@@ -62,49 +60,6 @@ def small_body() -> dict[str, Any]:
 # ---------------------------------------------------------------------------- Redis
 
 
-def _reachable(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping())
-    except Exception:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    if _reachable(url):
-        yield url
-        return
-    exe = shutil.which("redis-server")
-    if exe:
-        port = _free_port()
-        proc = subprocess.Popen(
-            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{port}/0"
-        try:
-            for _ in range(100):
-                if _reachable(url):
-                    break
-                time.sleep(0.05)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(5)
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"no Redis reachable at {url} and no redis-server to start (CI=true)")
-    pytest.skip("no Redis available")
 
 
 @pytest.fixture
@@ -463,7 +418,7 @@ async def test_the_key_headers_do_not_reach_the_app():
 
 
 async def test_redis_down_requests_are_still_served_and_limited_per_process(all_logs):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     async with fair_app(
         rate_limit_per_s=0.1,
         rate_burst=3,
