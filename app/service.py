@@ -169,7 +169,7 @@ class Service:
                     "compute-timeout",
                     "Computation took too long",
                     f"the computation exceeded compute_timeout_s = {self.settings.compute_timeout_s} s "
-                    "and was stopped; ask for fewer points or a smaller model, or run it as a job",
+                    "and was stopped; ask for fewer points or a smaller model",
                     request,
                     errors=[
                         {
@@ -345,7 +345,7 @@ def _busy_error(retry_after_s: int) -> dict[str, str]:
     return {
         "field": "",
         "message": "the service has no free compute worker now",
-        "fix": f"retry after {retry_after_s} s (Retry-After), or submit the computation as a job",
+        "fix": f"retry after {retry_after_s} s (Retry-After)",
     }
 
 

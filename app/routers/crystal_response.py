@@ -74,7 +74,7 @@ def _limits(
             limit=settings.max_response_work,
             requested=work,
             field=("grid", "n"),
-            fix="use fewer k-points or frequencies, or run it as a job",
+            fix="use fewer k-points or frequencies (or raise SUSC_MAX_RESPONSE_WORK)",
         )
     if body.model.energy_unit == "model" and body.frequencies.unit != "model":
         raise InvalidInput(

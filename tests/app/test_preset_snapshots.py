@@ -22,6 +22,7 @@ quantities differs between CPUs and compiles.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import gzip
 import json
@@ -141,8 +142,23 @@ def _load() -> dict[str, Any]:
 CASES = preset_bodies()
 
 
+#: Answers of a self-consistent-field calculation (core.quantum_chem): converged to the SCF
+#: tolerance, so equal to ~1e-10 between BLAS builds and thread counts, not 1e-12, with sum-rule
+#: deficits that vanish by symmetry at ~1e-11; and the transition moments of each state carry an
+#: arbitrary sign (a degenerate pair, an arbitrary rotation), so only what is built from them is
+#: compared. model -> (relative tolerance, absolute tolerance, pointers not compared).
+SCF_MODELS: dict[str, tuple[float, float, tuple[str, ...]]] = {
+    "molecular-states-pyscf": (1e-7, 1e-9, ("/states",)),
+}
+
+_TOL: contextvars.ContextVar[tuple[float, float]] = contextvars.ContextVar(
+    "_TOL", default=(RTOL, 0.0)
+)
+
+
 def _close(a: float, b: float, scale: float) -> bool:
-    return abs(a - b) <= RTOL * max(abs(a), abs(b), scale) or a == b
+    rtol, atol = _TOL.get()
+    return abs(a - b) <= rtol * max(abs(a), abs(b), scale) + atol or a == b
 
 
 def _scale(x: Any) -> float:
@@ -281,6 +297,20 @@ def _len(x: Any) -> Any:
 
 def compare_answer(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Differences between an old and a new answer, under the rules of the module docstring."""
+    rtol, atol, skipped = SCF_MODELS.get(old["meta"].get("model", ""), (RTOL, 0.0, ()))
+    if skipped:
+        old, new = copy.deepcopy(old), copy.deepcopy(new)
+        for ptr in skipped:
+            _drop(old, ptr)
+            _drop(new, ptr)
+    token = _TOL.set((rtol, atol))
+    try:
+        return _compare_answer(old, new)
+    finally:
+        _TOL.reset(token)
+
+
+def _compare_answer(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     errors: list[str] = []
     old_meta, new_meta = dict(old["meta"]), dict(new["meta"])
     old_checks = old_meta.pop("checks", {})
@@ -302,7 +332,9 @@ def compare_answer(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             continue
         nc = new_checks[new_name]
         flat = {**nc.get("details", {}), **{k: v for k, v in nc.items() if k != "details"}}
-        for k, v in check.items():
+        # snapshots taken after issue 10 hold typed checks (details nested) like today's answers
+        was = {**check.get("details", {}), **{k: v for k, v in check.items() if k != "details"}}
+        for k, v in was.items():
             if k == "equation" or isinstance(v, str):
                 continue  # texts may be improved
             if k == "verdict" and f"{model}:{name}" in VERDICT_CHANGED:
@@ -395,3 +427,18 @@ def test_comparison_catches_a_changed_number_and_a_lost_check() -> None:
     assert len(compare_answer(old, drifted)) == 1
     flipped = {"meta": {"checks": {"a": {"verdict": False, "value": 1.0}}}, "x": [1.0, 2.0]}
     assert compare_answer(old, flipped) == ["/meta/checks/a/verdict: True -> False"]
+
+
+def test_scf_answers_are_compared_to_their_convergence_not_to_rounding() -> None:
+    def answer(x: float, sign: float) -> dict[str, Any]:
+        return {
+            "meta": {"model": "molecular-states-pyscf", "checks": {}},
+            "static": {"polarizability": [x, 1.0]},
+            "states": {"electric_dipole": {"real": [[sign * 0.3, 0.0, 0.0]]}},
+        }
+
+    assert compare_answer(answer(9.0, 1.0), answer(9.0 + 3e-9, -1.0)) == []  # a state's sign
+    assert compare_answer(answer(9.0, 1.0), answer(9.0 + 1e-5, 1.0)) != []
+    other = answer(9.0, 1.0)
+    other["meta"]["model"] = "multipole-oscillator"
+    assert compare_answer(other, {**other, "static": {"polarizability": [9.0 + 3e-9, 1.0]}}) != []
