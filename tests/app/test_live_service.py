@@ -187,3 +187,43 @@ async def test_identical_misses_compute_once_across_two_server_processes(tmp_pat
     assert len({r.json()["meta"]["parameter_hash"] for r in answers}) == 1
     runs = _metric_sum(metrics, "susc_compute_seconds_count", outcome="ok")
     assert runs == 1, metrics[-2000:]
+
+
+async def test_a_client_over_its_caps_gets_429_while_another_is_served(tmp_path: Path) -> None:
+    import hashlib
+
+    keys = {"a": "key-of-client-a-" + "0" * 32, "b": "key-of-client-b-" + "1" * 32}
+    digests = ",".join(hashlib.sha256(k.encode()).hexdigest() for k in keys.values())
+    env = {
+        "SUSC_API_KEYS_SHA256": digests,
+        "SUSC_RATE_LIMIT_PER_S": "0.01",  # a token per 100 s: the burst is all there is
+        "SUSC_RATE_BURST": "3",
+        "SUSC_MAX_CONCURRENT_PER_CLIENT": "1",
+        "SUSC_COMPUTE_TIMEOUT_S": "3",
+        "SUSC_COMPUTE_WARM_UP": "false",
+    }
+    with uvicorn_server(tmp_path, env) as server:
+        async with server.client() as c:
+
+            def as_(who: str) -> dict[str, str]:
+                return {"X-API-Key": keys[who]}
+
+            assert (await c.post(OSC, json=fig2a(61))).status_code == 401  # no key
+            slow = asyncio.create_task(c.post(BANDS, json=slow_bands_body(), headers=as_("a")))
+            await asyncio.sleep(1.0)
+            busy = await c.post(OSC, json=fig2a(62), headers=as_("a"))
+            other = await c.post(OSC, json=fig2a(63), headers=as_("b"))
+            assert busy.status_code == 429 and int(busy.headers["retry-after"]) >= 1
+            assert busy.json()["limit_name"] == "max_concurrent_per_client"
+            assert other.status_code == 200
+            assert (await slow).status_code == 503  # stopped at its time limit
+            statuses = [
+                (await c.post(OSC, json=fig2a(64 + i), headers=as_("a"))).status_code
+                for i in range(3)
+            ]
+            assert statuses == [200, 200, 429]  # the burst of 3: the slow one and two more
+            limited = await c.post(OSC, json=fig2a(70), headers=as_("a"))
+            assert limited.json()["limit_name"] == "rate_limit_per_s"
+            assert int(limited.headers["retry-after"]) >= 1
+            assert (await c.post(OSC, json=fig2a(71), headers=as_("b"))).status_code == 200
+        assert keys["a"] not in server.log_text() and keys["b"] not in server.log_text()
