@@ -82,6 +82,17 @@ async def test_three_at_limit_requests_leave_healthz_fast_and_stop_on_time(tmp_p
         assert not workers & descendants(server.proc.pid), "a stopped computation still runs"
 
 
+def _close(a: dict[str, list[float]], b: dict[str, list[float]], rtol: float = 1e-12) -> bool:
+    """Two complex arrays equal to ``rtol`` of their largest entry (during a Redis fault the
+    answer is recomputed, maybe by another worker process: not held to the last bit)."""
+    top = max(abs(v) for part in ("real", "imag") for v in b[part]) or 1.0
+    return all(
+        abs(x - y) <= rtol * top
+        for part in ("real", "imag")
+        for x, y in zip(a[part], b[part], strict=True)
+    )
+
+
 def _long_lived(pids: set[int]) -> set[int]:
     """Helpers of multiprocessing that are not workers (the resource tracker): they stay."""
     out = set()
@@ -121,7 +132,9 @@ async def test_redis_hung_killed_and_restarted_during_a_burst(tmp_path: Path) ->
                         rs = await asyncio.gather(*(client.post(OSC, json=fig2a(n)) for n in nums))
                         for n, r in zip(nums, rs, strict=True):
                             statuses.append(r.status_code)
-                            if r.status_code == 200 and r.json()["epsilon"] != expected[n]:
+                            if r.status_code == 200 and not _close(
+                                r.json()["epsilon"], expected[n]
+                            ):
                                 wrong.append(n)
                         i += 1
 
