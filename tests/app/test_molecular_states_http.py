@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from app.main import create_app
-from app.routers import molecular_states
 from app.schemas.molecular_states import MolecularStatesResponse
 from app.settings import Settings
 from core import quantum_chem as qc
@@ -37,8 +36,6 @@ async def qc_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     overrides.setdefault("redis_url", None)
     overrides.setdefault("compute_backend", "thread")
     app = create_app(Settings(**overrides))
-    if not any(getattr(r, "path", "") == STATES for r in app.routes):
-        app.include_router(molecular_states.router)  # until app/main.py lists the router
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
