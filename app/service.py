@@ -39,7 +39,7 @@ import logging
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, cast, get_args
 
 import anyio
@@ -98,7 +98,6 @@ class _Shared:
 
     task: asyncio.Task[bytes]
     waiters: int = 0
-    started: float = field(default_factory=time.perf_counter)
 
 
 class Service:
