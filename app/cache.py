@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Final, Protocol
 
 from app.observability import record_cache
+from app.settings import Settings
 
 log = logging.getLogger("app.cache")
 
@@ -306,6 +307,15 @@ class RedisCache:
             await self._redis.aclose()
         except Exception as exc:  # pragma: no cover - closing a dead pool
             self.stats.fault("close", exc)
+
+
+def make_cache(settings: Settings) -> Cache:
+    """Redis when ``REDIS_URL`` is set, else the in-process LRU."""
+    if settings.redis_url:
+        return RedisCache(
+            settings.redis_url, timeout_s=settings.redis_timeout_s, prefix=settings.cache_key_prefix
+        )
+    return MemoryCache(settings.memory_cache_items, settings.memory_cache_bytes)
 
 
 def _redact(url: str) -> str:

@@ -41,6 +41,26 @@ B = TypeVar("B", bound=BaseModel)
 
 
 @dataclass(frozen=True)
+class Split(Generic[B]):
+    """A computation whose work is a sum over independent blocks (a Brillouin-zone sum split
+    into k-point blocks), so a job can run its blocks on several workers (app/jobs) and reduce.
+
+    - ``plan(body, settings) -> int``: the number of blocks (1: not worth splitting), from sizes
+      only (``settings.job_block_k_points`` is the target size of one block).
+    - ``block(body, settings, index, count) -> bytes``: the partial sums of block ``index`` of
+      ``count`` (JSON: floats round-trip exactly).
+    - ``reduce(body, settings, partials) -> Report``: the report from every block's partials, in
+      block order: the same report, checks included, as ``run`` gives, to rounding.
+
+    All three are module-level functions (they run in worker processes).
+    """
+
+    plan: Callable[[B, Settings], int]
+    block: Callable[[B, Settings, int, int], bytes]
+    reduce: Callable[[B, Settings, list[bytes]], Report]
+
+
+@dataclass(frozen=True)
 class Computation(Generic[B]):
     """One registered computation (see the module docstring)."""
 
@@ -54,6 +74,8 @@ class Computation(Generic[B]):
     #: where the client's request sits in the body (the Kramers-Kronig body wraps it as
     #: ``request``): the array limits name fields relative to it
     request_path: tuple[str, ...] = ()
+    #: set when the work can be split into blocks run on several workers (:class:`Split`)
+    split: Split[B] | None = None
 
     def precheck(self, body: B, settings: Settings) -> None:
         """The array-length limits of the schema (app/limits.py), the cheap limit checks, then
@@ -105,6 +127,7 @@ def computation(
     check: Callable[[B, Settings], None] | None = None,
     estimate: Callable[[B, Settings], int] | None = None,
     request_path: tuple[str, ...] = (),
+    split: Split[B] | None = None,
 ) -> Callable[[Callable[[B, Settings], Report]], Computation[B]]:
     """Register ``run`` under ``name``::
 
@@ -121,7 +144,9 @@ def computation(
             existing = REGISTRY[name].run
             if (existing.__module__, existing.__qualname__) != (run.__module__, run.__qualname__):
                 raise RuntimeError(f"computation {name!r} is registered twice")
-        comp = Computation(name, request, run, model, version, check, estimate, request_path)
+        comp = Computation(
+            name, request, run, model, version, check, estimate, request_path, split
+        )
         REGISTRY[name] = comp
         return comp
 

@@ -29,6 +29,7 @@ import os
 import signal
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import CancelledError as FutureCancelled
 from dataclasses import dataclass
 from typing import Any, Final
@@ -109,6 +110,23 @@ def unpack(blob: bytes) -> bytes:
 def run_packed(name: str, body: BaseModel, settings: Settings) -> bytes:
     """Run computation ``name`` on ``body`` and pack its report (:func:`pack_report`)."""
     return pack_report(computations.get(name).run(body, settings))
+
+
+def run_block(name: str, body: BaseModel, settings: Settings, index: int, count: int) -> bytes:
+    """The partials of block ``index`` of ``count`` of split computation ``name`` (a JSON
+    document, :class:`app.computations.Split`)."""
+    split = computations.get(name).split
+    if split is None:
+        raise TypeError(f"computation {name!r} cannot be split")
+    return split.block(body, settings, index, count)
+
+
+def run_reduce(name: str, body: BaseModel, settings: Settings, partials: list[bytes]) -> bytes:
+    """The packed report of split computation ``name`` from every block's partials."""
+    split = computations.get(name).split
+    if split is None:
+        raise TypeError(f"computation {name!r} cannot be split")
+    return pack_report(split.reduce(body, settings, partials))
 
 
 def _worker_init(threads: int, warm: bool) -> None:
@@ -245,6 +263,12 @@ class ComputePool:
         started), :class:`ComputeTimeout`, :class:`ComputeCrashed`, the computation's own
         exception, or ``asyncio.CancelledError`` when the caller is cancelled (the computation
         is then stopped: the worker process is terminated)."""
+        return await self.call(run_packed, name, body, settings)
+
+    async def call(self, fn: Callable[..., bytes], *args: Any) -> bytes:
+        """``fn(*args)`` in the pool, with :meth:`run`'s admission, time limit and stop; ``fn`` is
+        a module-level function returning bytes (:func:`run_packed`, :func:`run_block`,
+        :func:`run_reduce`)."""
         if self._active >= self.capacity:
             raise PoolFull(self.capacity, self.retry_after_s())
         self._active += 1
@@ -252,37 +276,33 @@ class ComputePool:
         try:
             with anyio.fail_after(self.settings.compute_timeout_s):
                 if self.backend == "process":
-                    return await self._run_process(name, body, settings)
-                return await self._run_thread(name, body, settings)
+                    return await self._run_process(fn, args)
+                return await self._run_thread(fn, args)
         except TimeoutError as exc:
             raise ComputeTimeout(str(exc)) from None
         finally:
             self._active -= 1
             self._publish()
 
-    async def _run_thread(self, name: str, body: BaseModel, settings: Settings) -> bytes:
+    async def _run_thread(self, fn: Callable[..., bytes], args: tuple[Any, ...]) -> bytes:
         async with self._limiter:
             self._running += 1
             self._publish()
             try:
                 # abandon_on_cancel: the time limit answers at once; the thread finishes alone
-                return await anyio.to_thread.run_sync(
-                    run_packed, name, body, settings, abandon_on_cancel=True
-                )
+                return await anyio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
             finally:
                 self._running -= 1
                 self._publish()
 
-    async def _run_process(self, name: str, body: BaseModel, settings: Settings) -> bytes:
+    async def _run_process(self, fn: Callable[..., bytes], args: tuple[Any, ...]) -> bytes:
         import pebble
 
         if self._pool is None:
             raise ComputeCrashed("the compute pool is not running")
         # pebble's own timeout is a backstop (it counts from the start on a worker); the
         # request's limit, queue wait included, is the anyio deadline around this call
-        fut = self._pool.schedule(
-            run_packed, args=(name, body, settings), timeout=self.settings.compute_timeout_s
-        )
+        fut = self._pool.schedule(fn, args=args, timeout=self.settings.compute_timeout_s)
         try:
             return await asyncio.wrap_future(fut)
         except asyncio.CancelledError:

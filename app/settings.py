@@ -31,6 +31,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SUSC_CACHE_TTL_S", "CACHE_TTL_S"),
         description="Time to live of every cache entry, seconds.",
     )
+    cache_key_prefix: str = Field(
+        default="susc:v1:",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Prefix of the cache's Redis keys (deployments sharing one Redis keep "
+        "apart by it).",
+    )
     redis_timeout_s: float = Field(
         default=0.5, gt=0, le=30, description="Socket timeout of each Redis command, seconds."
     )
@@ -296,6 +304,91 @@ class Settings(BaseSettings):
         "this setting above it).",
     )
     # --- end crystal response -------------------------------------------------------------
+
+    # --- jobs and sweeps (app/jobs: the Dramatiq queue on Redis, issue 13) ----------------
+    jobs_redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUSC_JOBS_REDIS_URL", "JOBS_REDIS_URL"),
+        description="Redis of the job queue, the job records and the jobs' results (unset: "
+        "REDIS_URL). Give it persistence (AOF) and `maxmemory-policy noeviction`: an evicting "
+        "or forgetful Redis loses queued jobs. The cache may be a separate, evicting Redis.",
+    )
+    job_namespace: str = Field(
+        default="susc-jobs",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Prefix of every Redis key of the job queue and the job records.",
+    )
+    job_ttl_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        le=90 * 24 * 3600,
+        description="Time to live of job and sweep records and of their results, seconds "
+        "(a finished job's result is kept at least this long, whatever cache_ttl_s says).",
+    )
+    job_timeout_s: float = Field(
+        default=3600.0,
+        gt=0,
+        le=7 * 24 * 3600,
+        description="Time limit of one job's computation on a worker, seconds (the worker "
+        "process is stopped at it and the job fails with this reason).",
+    )
+    job_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Starts of one job before it is failed: a job whose worker dies (killed, "
+        "out of memory) is run again on another worker up to this many times in all.",
+    )
+    job_heartbeat_timeout_s: float = Field(
+        default=15.0,
+        gt=0.2,
+        le=3600,
+        description="A worker silent for this long is dead and its unfinished jobs go back to "
+        "the queue (workers beat every job_heartbeat_timeout_s / 5, also during long jobs).",
+    )
+    job_maintenance_per_million: int = Field(
+        default=100_000,
+        ge=1,
+        le=1_000_000,
+        description="Share (per million broker calls) of calls that also requeue dead workers' "
+        "jobs (Dramatiq's maintenance_chance). Each idle worker polls about once a second.",
+    )
+    job_worker_threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="Jobs one worker process runs at once (0: compute_workers); each runs in "
+        "that process's compute pool.",
+    )
+    job_queue_limit: int = Field(
+        default=10_000,
+        ge=1,
+        le=10_000_000,
+        description="Most queued jobs; a submission beyond it is 503 with Retry-After.",
+    )
+    job_block_k_points: int = Field(
+        default=160_000,
+        ge=16,
+        le=100_000_000,
+        description="Target k-points of one block when a job splits a Brillouin-zone sum into "
+        "blocks that run on several workers (an 800x800 grid: 4 blocks and its half grid 1).",
+    )
+    max_sweep_points: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="Most points (bodies) of one sweep (413 naming it).",
+    )
+    job_worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of a worker process's own Prometheus /metrics (job durations, "
+        "outcomes). 0: none.",
+    )
+    # --- end jobs and sweeps ------------------------------------------------------------
 
 
 @lru_cache
