@@ -19,12 +19,12 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 import core
-from app.cache import Cache, MemoryCache, RedisCache
+from app.cache import make_cache
 from app.errors import install_error_handlers, problem_response
 from app.fairuse import install_fair_use
 from app.hitpath import HitPath
 from app.limits import BodySizeLimit, ContentTypeGuard
-from app.observability import configure_logging, install_observability
+from app.observability import configure_logging, install_observability, set_jobs_source
 from app.openapi import add_preset_examples
 from app.pool import ComputePool
 from app.responses import FastJSONResponse
@@ -34,6 +34,7 @@ from app.routers import (
     crystal,
     crystal_response,
     emitters,
+    jobs,
     meta,
     molecular,
     molecular_states,
@@ -83,6 +84,7 @@ ROUTERS = (
     molecular_states.router,
     crystal.router,
     crystal_response.router,
+    jobs.router,
     meta.router,
 )
 
@@ -92,15 +94,6 @@ def operation_id(route: APIRoute) -> str:
     ``causality-kramers-kronig``; stable as long as the handler keeps its name."""
     tag = str(route.tags[0]) if route.tags else "default"
     return f"{tag}-{route.name.replace('_', '-')}"
-
-
-def make_cache(settings: Settings) -> Cache:
-    """Redis when ``REDIS_URL`` is set, else the in-process LRU."""
-    if settings.redis_url:
-        return RedisCache(settings.redis_url, timeout_s=settings.redis_timeout_s)
-    return MemoryCache(settings.memory_cache_items, settings.memory_cache_bytes)
-
-
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -117,6 +110,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = ComputePool(settings)
         await pool.start()
         app.state.service = Service(settings, cache, pool)
+        # jobs need a Redis (the queue and the records); without one /v1/jobs answers 503
+        app.state.jobs = None
+        if settings.jobs_redis_url or settings.redis_url:
+            from app.jobs.api import JobsService
+
+            app.state.jobs = JobsService(settings, app, cache)
+            set_jobs_source(app.state.jobs)
         ok, reason = await cache.ping()
         log.info(
             "cache backend %s: %s", cache.backend, reason if ok else "NOT reachable: " + reason
@@ -124,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.jobs is not None:
+                set_jobs_source(None)
+                await app.state.jobs.close()
             await pool.close()
             await cache.close()
 

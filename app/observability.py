@@ -90,6 +90,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import anyio
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -358,6 +359,58 @@ def metrics_text(accept: str | None = None) -> tuple[bytes, str]:
     return encoder(REGISTRY), content_type
 
 
+# -- the job queue's metrics (app/jobs) ----------------------------------------------------
+
+_jobs_source: Any = None
+
+
+def set_jobs_source(source: Any) -> None:
+    """The app's :class:`app.jobs.api.JobsService` (``None``: no job metrics)."""
+    global _jobs_source
+    _jobs_source = source
+
+
+async def _job_lines(source: Any) -> bytes:
+    """``susc_jobs{state}`` (computations queued and running now) ``susc_jobs_total{outcome}``
+    (submitted, cached, done, failed, cancelled so far) and ``susc_job_queue_depth`` (messages
+    not yet taken by a worker), from the jobs Redis; nothing when it cannot be read."""
+    from app.jobs import queue
+
+    try:
+        counts = await source.store.counts()
+        depth = await anyio.to_thread.run_sync(queue.queue_depth, source.broker)
+    except Exception as exc:  # the jobs Redis away: the rest of the metrics still answer
+        log.warning("job metrics unavailable: %r", exc)
+        return b""
+    lines = [
+        "# HELP susc_jobs Job computations in each live state now (all app processes agree).",
+        "# TYPE susc_jobs gauge",
+    ]
+    lines += [f'susc_jobs{{state="{st}"}} {counts.get(st, 0)}' for st in ("queued", "running")]
+    lines += [
+        "# HELP susc_jobs_total Job submissions and computation outcomes so far.",
+        "# TYPE susc_jobs_total counter",
+    ]
+    lines += [
+        f'susc_jobs_total{{outcome="{o}"}} {counts.get(o, 0)}'
+        for o in ("submitted", "cached", "done", "failed", "cancelled")
+    ]
+    lines += [
+        "# HELP susc_job_queue_depth Job messages waiting for a worker.",
+        "# TYPE susc_job_queue_depth gauge",
+        f"susc_job_queue_depth {depth}",
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _with_job_lines(body: bytes, extra: bytes) -> bytes:
+    if not extra:
+        return body
+    if body.rstrip().endswith(b"# EOF"):  # OpenMetrics: the terminator stays last
+        return body.rstrip()[: -len(b"# EOF")] + extra + b"# EOF\n"
+    return body + extra
+
+
 # -- the middleware --------------------------------------------------------------------------
 
 
@@ -573,9 +626,14 @@ def install_observability(
     if settings.metrics_enabled:
         metrics()
 
-        def prometheus_metrics(request: Request) -> Response:
-            """Prometheus metrics of this service (all worker processes in multiprocess mode)."""
-            body, content_type = metrics_text(request.headers.get("accept"))
+        async def prometheus_metrics(request: Request) -> Response:
+            """Prometheus metrics of this service (all worker processes in multiprocess mode),
+            and the job queue's (read from its Redis, so every app process tells the same)."""
+            body, content_type = await anyio.to_thread.run_sync(
+                metrics_text, request.headers.get("accept")
+            )
+            if _jobs_source is not None:
+                body = _with_job_lines(body, await _job_lines(_jobs_source))
             return Response(body, media_type=content_type)
 
         app.add_api_route("/metrics", prometheus_metrics, methods=["GET"], include_in_schema=False)

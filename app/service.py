@@ -123,16 +123,13 @@ class Service:
         fmt: OutputFormat = "json",
     ) -> Response:
         t0 = time.perf_counter()
-        if "format" not in request.query_params:
-            try:
-                fmt = cast(
-                    OutputFormat, negotiate(request.headers.get("accept"), available_formats())
-                )
-            except NotAcceptable as exc:
-                return _not_acceptable(request, exc)
+        negotiated = self.negotiate(request, fmt)
+        if isinstance(negotiated, Response):
+            return negotiated
+        fmt = negotiated
         comp.precheck(body, self.settings)  # CoreError -> 413/422 problem+json, before any work
         key = await self._key(request, comp, body)
-        etag = '"' + hashlib.sha256(f"{key}:{fmt}".encode()).hexdigest()[:40] + '"'
+        etag = _etag(key, fmt)
         conditional = request.headers.get("if-none-match")
         if conditional and _etag_listed(conditional, etag):
             return _precondition_failed(request, etag)
@@ -195,7 +192,31 @@ class Service:
         else:
             self.cache.stats.hits += 1
             record_cache("hit")
+        return await self.answer(request, comp, key, blob, status, fmt, t0)
 
+    def negotiate(self, request: Request, fmt: OutputFormat) -> OutputFormat | Response:
+        """The representation asked for: ``?format=`` wins, else ``Accept`` (406 when nothing
+        acceptable)."""
+        if "format" in request.query_params:
+            return fmt
+        try:
+            return cast(OutputFormat, negotiate(request.headers.get("accept"), available_formats()))
+        except NotAcceptable as exc:
+            return _not_acceptable(request, exc)
+
+    async def answer(
+        self,
+        request: Request,
+        comp: Computation[Any],
+        key: str,
+        blob: bytes,
+        status: str,
+        fmt: OutputFormat,
+        t0: float,
+    ) -> Response:
+        """The response for the stored answer ``blob`` of ``key`` in ``fmt`` (``status``: the
+        X-Cache value), exactly as the computation's endpoint gives it (jobs use it too)."""
+        etag = _etag(key, fmt)
         headers = {"ETag": etag, "X-Cache": status, "Vary": "Accept"}
         ident = {"model": comp.model, "model_version": comp.version, "parameter_hash": key}
         if fmt != "json":
@@ -338,6 +359,11 @@ async def _disconnected(request: Request) -> None:
         message = await request.receive()
         if message["type"] == "http.disconnect":
             return
+
+
+def _etag(key: str, fmt: str) -> str:
+    """The entity tag of representation ``fmt`` of the answer ``key``."""
+    return '"' + hashlib.sha256(f"{key}:{fmt}".encode()).hexdigest()[:40] + '"'
 
 
 def _busy_error(retry_after_s: int) -> dict[str, str]:

@@ -87,7 +87,12 @@ def uvicorn_server(
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(f"http://127.0.0.1:{port}", proc, log)
     try:
@@ -186,3 +191,59 @@ def private_redis() -> Iterator[RedisProcess]:
             pass
         if r.proc.poll() is None:
             r.kill()
+
+
+@dataclass
+class Worker:
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its compute processes at once (a machine lost mid-job)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(5)
+
+
+def start_worker(tmp_path: Path, env: dict[str, str], timeout_s: float = READY_TIMEOUT_S) -> Worker:
+    """``python -m app.jobs.worker`` with ``env`` (SUSC_* settings), once it logs that it is
+    ready (its compute pool warm). The caller stops it (:func:`stop` or :meth:`Worker.kill`)."""
+    log = tmp_path / f"worker-{free_port()}.log"
+    inherited = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SUSC_REDIS_URL")}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.jobs.worker"],
+            cwd=ROOT,
+            env={**inherited, "PYTHONUNBUFFERED": "1", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = Worker(proc, log)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"worker exited ({proc.returncode}):\n{worker.log_text()[-3000:]}")
+        if "job worker ready" in worker.log_text():
+            return worker
+        time.sleep(0.1)
+    stop(proc)
+    pytest.fail(f"worker not ready in {timeout_s} s:\n{worker.log_text()[-3000:]}")
+
+
+@contextmanager
+def job_workers(tmp_path: Path, env: dict[str, str], n: int = 1) -> Iterator[list[Worker]]:
+    """``n`` job worker processes (started one after the other), stopped at the end."""
+    workers: list[Worker] = []
+    try:
+        for _ in range(n):
+            workers.append(start_worker(tmp_path, env))
+        yield workers
+    finally:
+        for w in workers:
+            stop(w.proc)
