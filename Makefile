@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test browser lint typecheck openapi bench lock clean generate figures
+.PHONY: run worker test browser lint typecheck openapi bench lock clean generate figures
 
 # The virtual environment is rebuilt when the pinned requirements or pyproject change.
 $(BIN)/python:
@@ -33,6 +33,13 @@ run: $(VENV)/.installed-run  ## serve on $(HOST):$(PORT) with the in-process cac
 	fi; \
 	set -x; exec $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $$workers \
 	  --loop uvloop --http httptools --no-access-log --timeout-graceful-shutdown 30
+
+# One job worker process (app/jobs/worker.py): it needs the jobs Redis (REDIS_URL or
+# JOBS_REDIS_URL, the same as the app's). Run as many as you like, on any machine that reaches it.
+worker: $(VENV)/.installed-run  ## run one job worker (needs REDIS_URL; see README "Jobs and sweeps")
+	@if [ -z "$${REDIS_URL}$${SUSC_REDIS_URL}$${JOBS_REDIS_URL}$${SUSC_JOBS_REDIS_URL}" ]; then \
+	  echo "make worker: set REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker)"; exit 2; fi
+	exec $(BIN)/python -m app.jobs.worker
 
 # Debian's chromium for tests/e2e (Playwright drives it; no browser download). Installed when
 # missing and running as root; otherwise a hint (the e2e tests then skip, or fail under CI=true).

@@ -655,16 +655,24 @@ class FairUseMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fu = self.fair_use
-        if scope["type"] != "http" or not fu.applies(scope):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if not fu.applies(scope):
+            # reads of jobs and sweeps are not limited, but with keys they belong to one
+            if fu.digests and str(scope.get("path", "")).startswith(OWNED_PREFIXES):
+                client = fu.identify(scope)
+                if isinstance(client, FastJSONResponse):
+                    await client(scope, receive, send)
+                    return
+                scope = _identified(scope, client)
             await self.app(scope, receive, send)
             return
         client = fu.identify(scope)
         if isinstance(client, FastJSONResponse):
             await client(scope, receive, send)
             return
-        if fu.digests:  # the key goes no further than here
-            scope = dict(scope)
-            scope["headers"] = [(k, v) for k, v in scope["headers"] if k not in _KEY_HEADERS]
+        scope = _identified(scope, client) if fu.digests else scope
         scope.setdefault("state", {})["fair_use_client"] = client.label
         admitted = await fu.admit(client, scope)
         if isinstance(admitted, FastJSONResponse):
@@ -674,6 +682,23 @@ class FairUseMiddleware:
             await self.app(scope, receive, send)
         finally:
             await fu.release(admitted)
+
+
+#: Paths whose records belong to the API key that made them (jobs, sweeps): with keys
+#: configured, reading them needs the key too (app/routers/jobs.py compares the owner).
+OWNED_PREFIXES: Final = ("/v1/jobs", "/v1/sweeps")
+
+
+def _identified(scope: Scope, client: Client) -> Scope:
+    """``scope`` without the key headers (the key goes no further than here) and with the
+    client: ``state["fair_use_client"]`` (its label, for logs) and ``state["client_id"]`` (the
+    key's full sha256 digest: the owner of its jobs)."""
+    scope = dict(scope)
+    scope["headers"] = [(k, v) for k, v in scope["headers"] if k not in _KEY_HEADERS]
+    state = scope.setdefault("state", {})
+    state["fair_use_client"] = client.label
+    state["client_id"] = client.id
+    return scope
 
 
 def install_fair_use(app: FastAPI, settings: Settings) -> None:

@@ -4,6 +4,9 @@ preset's eleven bodies (t = M = 3 eV).
 
     python examples/fig6_sweep.py [--base-url http://127.0.0.1:8000] [--out fig6.png]
 
+With jobs (Redis and ``make worker``), the preset runs as one sweep (``POST /v1/sweeps``) on
+every worker at once; without them, the script posts the eleven bodies one by one.
+
 x = t2 sin(phi) / t_c with t_c = M / (3 sqrt 3): the gap closes at x = 1 (trivial for x < 1,
 Chern insulator for x > 1). chi is normalised by chi_0 = |chi_1(t2 = 0)|, as in the figure.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import time
 from pathlib import Path
 
 import httpx
@@ -20,19 +24,36 @@ from matplotlib.figure import Figure
 PRESET = "haldane-fig6-sweep"
 
 
+def answers(client: httpx.Client, preset: dict) -> list[dict]:
+    """The preset's answers' scalars: one sweep when the service runs jobs, else one POST each."""
+    r = client.post("/v1/sweeps", json={"preset": PRESET})
+    if r.status_code == 202:
+        while (doc := client.get(f"/v1/sweeps/{r.json()['id']}").json())["status"] in (
+            "queued",
+            "running",
+        ):
+            time.sleep(1.0)
+        return [pt["scalars"] for pt in doc["points"]]
+    posts = [client.post(preset["endpoint"], json=b).raise_for_status() for b in preset["bodies"]]
+    return [
+        {f"/{k}/total": d[k]["total"] for k in ("chi_1", "chi_2")}
+        | {"/chern_occupied": d["chern_occupied"]}
+        for d in (p.json() for p in posts)
+    ]
+
+
 def main(client: httpx.Client, out: Path = Path("fig6.png")) -> list[dict[str, float]]:
-    """POST every body of the preset; print and plot chi_1/chi_0 and chi_2/chi_0 against x."""
+    """Run the preset; print and plot chi_1/chi_0 and chi_2/chi_0 against x."""
     preset = client.get(f"/v1/presets/{PRESET}").raise_for_status().json()
     rows: list[dict[str, float]] = []
-    for body in preset["bodies"]:
-        data = client.post(preset["endpoint"], json=body).raise_for_status().json()
+    for body, sc in zip(preset["bodies"], answers(client, preset), strict=True):
         m = body["model"]
         rows.append(
             {
                 "x": m["t2"] * math.sin(m["phi"]) / (m["M"] / (3 * math.sqrt(3))),
-                "chi_1": data["chi_1"]["total"],
-                "chi_2": data["chi_2"]["total"],
-                "chern": data["chern_occupied"],
+                "chi_1": sc["/chi_1/total"],
+                "chi_2": sc["/chi_2/total"],
+                "chern": int(sc["/chern_occupied"]),
             }
         )
     chi0 = abs(rows[0]["chi_1"])

@@ -46,10 +46,11 @@ def _jobs(request: Request) -> JobsService:
 
 
 def _owner(request: Request) -> str:
-    """The API key's client label when keys are configured, else '' (the id is the secret)."""
+    """The API key's full sha256 digest when keys are configured (app/fairuse.py puts it in the
+    request state), else '' (then the unguessable id is the only secret)."""
     if not request.app.state.settings.api_keys_sha256.strip():
         return ""
-    return str(request.scope.get("state", {}).get("fair_use_client", ""))
+    return str(request.scope.get("state", {}).get("client_id", ""))
 
 
 def unavailable(request: Request, exc: Exception) -> Response:

@@ -229,3 +229,40 @@ async def test_starts_are_counted_and_a_silent_worker_gives_its_job_back(redis_u
 async def _clear(st: JobStore) -> None:
     async for k in st.redis.scan_iter(match=st.prefix + "*", count=500):
         await st.redis.unlink(k)
+
+
+@pytest.mark.redis
+async def test_with_api_keys_a_job_belongs_to_its_key_and_counts_against_its_rate(
+    redis_url: str, make_client: Callable[..., Any]
+) -> None:
+    from app.fairuse import key_digest
+
+    keys = ["key-a-" + uuid.uuid4().hex, "key-b-" + uuid.uuid4().hex]
+    s = _settings(
+        redis_url,
+        api_keys_sha256=",".join(key_digest(k) for k in keys),
+        rate_limit_per_s=0.01,
+        rate_burst=2,
+        fair_use_redis_prefix="test-fair-" + uuid.uuid4().hex[:8] + ":",
+    )
+    a, b = ({"X-API-Key": k} for k in keys)
+    async with make_client(**s.model_dump(exclude={"redis_url"}), redis_url=redis_url) as c:
+        job = {"endpoint": SUSCEPTIBILITY, "body": BASE}
+        r = await c.post("/v1/jobs", json=job, headers=a)
+        assert r.status_code == 202, r.text
+        jid = r.json()["id"]
+        assert (await c.get(f"/v1/jobs/{jid}", headers=a)).status_code == 200
+        assert (await c.get(f"/v1/jobs/{jid}", headers=b)).status_code == 404  # not B's
+        assert (await c.get(f"/v1/jobs/{jid}")).status_code == 401  # no key at all
+        assert (await c.delete(f"/v1/jobs/{jid}", headers=b)).status_code == 404
+        # submissions are computation requests: the key's burst of 2 is spent after the second
+        assert (await c.post("/v1/jobs", json=job, headers=a)).status_code == 202
+        r = await c.post("/v1/jobs", json=job, headers=a)
+        assert r.status_code == 429 and r.headers["retry-after"]
+        assert (await c.post("/v1/jobs", json=job, headers=b)).status_code == 202  # B is not A
+        # the records hold the key's digest, never the key
+        store = c.app.state.jobs.store  # type: ignore[attr-defined]
+        raw = await store.redis.hgetall(store.k("job", jid))
+        assert raw[b"owner"].decode() == "key:" + key_digest(keys[0])
+        assert all(keys[0].encode() not in v for v in raw.values())
+        await _clear(store)

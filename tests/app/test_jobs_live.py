@@ -8,6 +8,7 @@ broker call also runs maintenance, so a killed worker's job is redelivered withi
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 import uuid
@@ -25,7 +26,7 @@ from app import computations
 from app.pool import run_packed, unpack
 from app.presets import all_presets
 from app.settings import Settings
-from tests.app.live import Server, Worker, start_worker, stop, uvicorn_server
+from tests.app.live import ROOT, Server, Worker, free_port, start_worker, stop, uvicorn_server
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -78,6 +79,7 @@ class Cluster:
     ns: str
     redis: redis.Redis
     tmp: Path
+    metrics_ports: list[int]
 
     def client(self, i: int = 0) -> httpx.Client:
         return httpx.Client(base_url=self.apps[i].url, timeout=60)
@@ -99,8 +101,11 @@ def cluster(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     env = _env(redis_url, ns)
     r = redis.Redis.from_url(redis_url)
     with uvicorn_server(tmp, env) as a, uvicorn_server(tmp, env) as b:
-        workers = [start_worker(tmp, env), start_worker(tmp, env)]
-        c = Cluster([a, b], workers, env, ns, r, tmp)
+        ports = [free_port(), free_port()]
+        workers = [
+            start_worker(tmp, {**env, "SUSC_JOB_WORKER_METRICS_PORT": str(port)}) for port in ports
+        ]
+        c = Cluster([a, b], workers, env, ns, r, tmp, ports)
         try:
             yield c
         finally:
@@ -201,6 +206,15 @@ def test_a_job_result_equals_the_synchronous_result(cluster: Cluster) -> None:
         assert csv_job.headers["etag"] == csv_sync.headers["etag"]
         metrics = a.get("/metrics").text
         assert 'susc_jobs_total{outcome="done"}' in metrics and "susc_job_queue_depth" in metrics
+        # job durations per model, from the worker that ran it
+        runs = 0.0
+        for port in cluster.metrics_ports:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            for line in text.splitlines():
+                if line.startswith("susc_job_seconds_count{") and 'outcome="ok"' in line:
+                    assert 'model="multipole-oscillator"' in line
+                    runs += float(line.rsplit(" ", 1)[1])
+        assert runs == 1.0
 
 
 def test_a_sweep_gives_the_synchronous_result_of_every_point(cluster: Cluster) -> None:
@@ -267,6 +281,15 @@ def test_the_fig6_preset_runs_as_one_sweep_with_the_chi1_chi2_series(cluster: Cl
             assert chi2 < 0  # diamagnetic
         if x > 1.1:  # Chern phase: chi_2 stays diamagnetic
             assert chi2 < 0, (x, chi2)
+    # the lab script runs the same preset as one sweep (answered from the stored results now)
+    spec = importlib.util.spec_from_file_location("fig6_sweep", ROOT / "examples" / "fig6_sweep.py")
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    with cluster.client(1) as c:
+        rows = example.main(c, cluster.tmp / "fig6.png")
+    assert [r["chi_2"] for r in rows] == [p["scalars"]["/chi_2/total"] for p in doc["points"]]
+    assert (cluster.tmp / "fig6.png").read_bytes()[:4] == b"\x89PNG"
     # the point at t2 = 0 is the chi_0 the figure is normalised by
     assert chi0 > 0
     assert math.isclose(
