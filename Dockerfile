@@ -31,7 +31,7 @@ RUN python -c "from app.warmup import warm_up; print(warm_up())"
 
 EXPOSE 8000
 
-# Slim images have no curl: the health check is Python.
+# Slim images have no curl: the health check is Python (the API's; a worker serves no API).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
 
@@ -40,4 +40,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # compose's stop_grace_period (40 s) leaves room for that before the SIGKILL.
 STOPSIGNAL SIGTERM
 # exec: uvicorn is PID 1 and receives the signal itself.
+# The same image runs the job workers with another command, `python -m app.jobs.worker`
+# (compose's `worker` service, which also replaces the HEALTHCHECK above with one of its own).
 CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --loop uvloop --http httptools --no-access-log --timeout-graceful-shutdown 30"]

@@ -314,6 +314,10 @@ def _serve_metrics(port: int) -> None:
     global _job_seconds
     from prometheus_client import Histogram, start_http_server
 
+    mp_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if mp_dir:  # prometheus_client keeps its values in files there: it must exist
+        os.makedirs(mp_dir, exist_ok=True)
+
     _job_seconds = Histogram(
         "susc_job_seconds",
         "Wall time of one job or block on this worker, seconds, by model and outcome (ok, "
