@@ -486,6 +486,25 @@ def _http_errors(
     return [{"field": "", "message": detail, "fix": None}]
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the app's OpenAPI document gives for the request's path (with HEAD beside
+    GET, as Starlette serves it), in a stable order; [] when no documented path matches."""
+    from starlette.routing import compile_path
+
+    doc = request.app.openapi()
+    methods: set[str] = set()
+    for template, ops in doc.get("paths", {}).items():
+        regex, _, _ = compile_path(template)
+        if regex.match(request.url.path):
+            methods.update(m.upper() for m in ops if m in _HTTP_METHODS)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the problem+json handlers on ``app``."""
 
@@ -516,8 +535,15 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = str(exc.detail) if exc.detail else _HTTP_TITLES.get(exc.status_code, "HTTP error")
         if exc.status_code == 404 and exc.detail == "Not Found":
             detail = f"no resource at {request.url.path}; the API is listed at /docs"
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
+            # Starlette names the methods of the first route that matched the path only; a path
+            # with several routes (GET and DELETE /v1/jobs/{id}) allows all of theirs
+            allow = allowed_methods(request)
+            if allow:
+                headers = {**(headers or {}), "Allow": ", ".join(allow)}
+                exc.headers = headers
         return problem_response(
             exc.status_code,
             "about:blank",
@@ -525,7 +551,7 @@ def install_error_handlers(app: FastAPI) -> None:
             detail,
             request,
             _http_errors(request, exc, detail),
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(ArithmeticError)

@@ -7,13 +7,13 @@ configured, only the key that submitted it: others get 404, as for an unknown id
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
-from app.errors import PROBLEM_RESPONSES, _problems, problem_response
+from app.errors import COMPUTE_RESPONSES, _problems, problem_response
 from app.jobs.api import RETRY_AFTER_S, JobsService, JobsUnavailable, QueueFull, iso
 from app.jobs.sweeps import expand, preset_axes, series_csv
 from app.presets import all_presets
@@ -24,7 +24,7 @@ from core.errors import InvalidInput
 router = APIRouter(prefix="/v1", tags=["jobs"])
 
 JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
+    **{k: v for k, v in COMPUTE_RESPONSES.items() if k != 200},
     **_problems(
         (404, "No such job or sweep (or it belongs to another API key, or it expired)."),
         (409, "The job is not done yet (Retry-After), or already finished (cancel)."),
@@ -124,8 +124,38 @@ async def _status_response(
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
+def _job_examples() -> dict[str, Any]:
+    hbn = all_presets()["haldane-hbn-susceptibility"]
+    return {
+        "orbital-susceptibility": {
+            "summary": "The orbital susceptibility of the hBN-like Haldane model, as a job",
+            "value": {"endpoint": hbn.endpoint, "body": hbn.body},
+        }
+    }
+
+
+def _sweep_examples() -> dict[str, Any]:
+    hbn = all_presets()["haldane-hbn-susceptibility"]
+    return {
+        "t2-across-the-transition": {
+            "summary": "chi_1 and chi_2 against t2 across the Haldane transition",
+            "value": {
+                "endpoint": hbn.endpoint,
+                "body": hbn.body,
+                "axes": [{"pointer": "/model/t2", "values": [0.0, 0.3, 0.6, 0.9]}],
+            },
+        },
+        "fig6-preset": {
+            "summary": "The bodies of the Duff & Sipe Fig. 6 preset as one sweep",
+            "value": {"preset": "haldane-fig6-sweep"},
+        },
+    }
+
+
 @router.post("/jobs", status_code=202, response_model=JobStatus, responses=JOB_RESPONSES)
-async def submit_job(body: JobRequest, request: Request) -> Response:
+async def submit_job(
+    body: Annotated[JobRequest, Body(openapi_examples=_job_examples())], request: Request
+) -> Response:
     """Run any synchronous computation as a job: 202 with the job (and ``Location``).
 
     The body is validated exactly as the endpoint validates it (fields named under ``/body``).
@@ -242,7 +272,9 @@ async def cancel_job(job_id: str, request: Request) -> Response:
 
 
 @router.post("/sweeps", status_code=202, response_model=SweepStatus, responses=JOB_RESPONSES)
-async def submit_sweep(body: SweepRequest, request: Request) -> Response:
+async def submit_sweep(
+    body: Annotated[SweepRequest, Body(openapi_examples=_sweep_examples())], request: Request
+) -> Response:
     """Fan a base body out over JSON pointers and their values (or a preset's bodies) as jobs:
     202 with the sweep (``Location``). Every point is validated before any is queued."""
     try:

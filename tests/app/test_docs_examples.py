@@ -59,6 +59,8 @@ async def test_every_request_example_in_the_docs_answers_200(client):
     for path, media, name, value in post_examples(doc):
         if name in HEAVY_PRESETS:  # answered once per session by the snapshot test
             continue
+        if path.startswith(("/v1/jobs", "/v1/sweeps")):  # 202 with Redis: tests/app/test_jobs*
+            continue
         if media == "application/json":
             r = await client.post(path, json=value)
         else:

@@ -266,3 +266,21 @@ async def test_with_api_keys_a_job_belongs_to_its_key_and_counts_against_its_rat
         assert raw[b"owner"].decode() == "key:" + key_digest(keys[0])
         assert all(keys[0].encode() not in v for v in raw.values())
         await _clear(store)
+
+
+@pytest.mark.redis
+async def test_the_documented_examples_are_accepted(
+    redis_url: str, make_client: Callable[..., Any]
+) -> None:
+    s = _settings(redis_url)
+    async with make_client(**s.model_dump(exclude={"redis_url"}), redis_url=redis_url) as c:
+        doc = (await c.get("/openapi.json")).json()
+        seen = 0
+        for path in ("/v1/jobs", "/v1/sweeps"):
+            content = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+            for ex in content["examples"].values():
+                r = await c.post(path, json=ex["value"])
+                assert r.status_code == 202, (path, r.text[:300])
+                seen += 1
+        assert seen == 3
+        await _clear(c.app.state.jobs.store)  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -438,3 +439,12 @@ def test_a_job_that_kills_every_worker_fails_with_a_reason(redis_url: str, tmp_p
                 stop(w.proc)
             for k in r.scan_iter(match=ns + ":*", count=1000):
                 r.unlink(k)
+
+
+def test_a_worker_stops_cleanly_on_sigterm(cluster: Cluster) -> None:
+    extra = start_worker(cluster.tmp, cluster.env)
+    t0 = time.monotonic()
+    extra.proc.send_signal(signal.SIGTERM)
+    assert extra.proc.wait(timeout=30) == 0
+    assert time.monotonic() - t0 < 30
+    assert "job worker stopping" in extra.log_text()
