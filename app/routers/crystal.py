@@ -8,10 +8,11 @@ Thin handlers: validate -> limits (413 naming the setting) -> core model -> the 
 from __future__ import annotations
 
 import numpy as np
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.computations import computation
+from app.computations import Split, computation
 from app.errors import COMPUTE_RESPONSES
 from app.media import build_model, check_model_size
 from app.schemas.crystal import (
@@ -150,18 +151,75 @@ def crystal_berry(body: BerryRequest, settings: Settings) -> Report:
     )
 
 
+def _susceptibility_model(
+    body: SusceptibilityRequest, settings: Settings
+) -> tuple[TightBindingModel, tuple[int, ...]]:
+    """The model and grid of a susceptibility body (422 on a bad grid or filling)."""
+    model = build_model(body.model, settings)
+    ns = _grid_sizes(body.grid, model, settings)
+    bloch.occupied_count(model, body.filling)
+    return model, ns
+
+
+def susceptibility_plan(body: SusceptibilityRequest, settings: Settings) -> int:
+    """Blocks of about ``job_block_k_points`` k-points of the grid and its half grid (1: do not
+    split); sizes only. A grid that does not match the model's dimension is run's 422."""
+    if len(body.grid.n) != _model_dim(body.model):
+        return 1
+    return reports.orbital_susceptibility_block_count(body.grid.n, settings.job_block_k_points)
+
+
+def susceptibility_block(
+    body: SusceptibilityRequest, settings: Settings, index: int, count: int
+) -> bytes:
+    """The partial sums of block ``index`` of ``count`` (JSON; floats in shortest round-trip
+    form, so the reduction sees the block's numbers exactly)."""
+    model, ns = _susceptibility_model(body, settings)
+    return orjson.dumps(
+        reports.orbital_susceptibility_block(
+            model,
+            ns,
+            index,
+            count,
+            filling=body.filling,
+            shift=body.grid.shift,
+            include_chi1=body.include_chi1,
+            max_k_points=settings.max_k_points,
+            max_chi1_k_points=settings.max_chi1_k_points,
+        )
+    )
+
+
+def susceptibility_reduce(
+    body: SusceptibilityRequest, settings: Settings, partials: list[bytes]
+) -> Report:
+    """The report from every block's partials (block order): the report of the unsplit run."""
+    model, ns = _susceptibility_model(body, settings)
+    return reports.orbital_susceptibility_reduce(
+        model,
+        ns,
+        [orjson.loads(p) for p in partials],
+        filling=body.filling,
+        shift=body.grid.shift,
+        include_chi1=body.include_chi1,
+        max_k_points=settings.max_k_points,
+        max_chi1_k_points=settings.max_chi1_k_points,
+        energy_unit=body.model.energy_unit,
+        length_unit=body.model.length_unit,
+    )
+
+
 @computation(
     "crystal-orbital-susceptibility",
     SusceptibilityRequest,
     model=MODEL_NAME,
     version=MODEL_VERSION,
     check=_grid_limits,
+    split=Split(susceptibility_plan, susceptibility_block, susceptibility_reduce),
 )
 def crystal_orbital_susceptibility(body: SusceptibilityRequest, settings: Settings) -> Report:
     """The report of :func:`orbital_susceptibility` (runs in the compute pool)."""
-    model = build_model(body.model, settings)
-    ns = _grid_sizes(body.grid, model, settings)
-    bloch.occupied_count(model, body.filling)
+    model, ns = _susceptibility_model(body, settings)
     return reports.orbital_susceptibility_report(
         model,
         ns,

@@ -219,56 +219,83 @@ def refine_band_edges(
     nocc = occupied_count(model, filling)
     ns = tuple(grid)
     red, ev, ec = _grid_pair(model, ns, nocc, shift)
-    step = 1.0 / np.asarray(ns, dtype=np.float64)
     m = min(starts, red.shape[0])
     dgrid = ec - ev
+    i0 = int(np.argmin(dgrid))
+    return refine_from_starts(
+        model,
+        ns,
+        nocc,
+        direct=red[np.argsort(dgrid)[:m]],
+        grid_direct=(red[i0], float(dgrid[i0])),
+        valence=red[np.argsort(-ev)[:m]],
+        conduction=red[np.argsort(ec)[:m]],
+        grid_valence_max=float(ev.max()),
+        grid_conduction_min=float(ec.min()),
+    )
+
+
+def refine_from_starts(
+    model: TightBindingModel,
+    grid: tuple[int, ...],
+    nocc: int,
+    *,
+    direct: FloatArray,
+    grid_direct: tuple[FloatArray, float],
+    valence: FloatArray,
+    conduction: FloatArray,
+    grid_valence_max: float,
+    grid_conduction_min: float,
+) -> BandEdges:
+    """The second half of :func:`refine_band_edges`, from the grid's results: local
+    minimisations from the start points (reduced coordinates: the grid points with the smallest
+    direct gaps, the highest E_v, the lowest E_c), the Haldane K and K' values, and the interband
+    velocity and mass curvature at the smallest direct gap. ``grid_direct`` is the grid's
+    smallest direct gap and its point; the grid's extremes bound the refined ones. A split
+    Brillouin-zone sum (core/crystal/reports.py) gathers these from its blocks. Cost: 3 x the
+    number of starts boxed L-BFGS-B runs, independent of the grid size."""
+    step = 1.0 / np.asarray(grid, dtype=np.float64)
     cand_k: list[FloatArray] = []
     cand_gap: list[float] = []
-    x, e = _minimise(model, red[np.argsort(dgrid)[:m]], step, nocc, "direct")
+    x, e = _minimise(model, direct, step, nocc, "direct")
     cand_k += [xi @ model.reciprocal for xi in x]
     cand_gap += list(e[:, nocc] - e[:, nocc - 1])
-    i0 = int(np.argmin(dgrid))
-    cand_k.append(red[i0] @ model.reciprocal)
-    cand_gap.append(float(dgrid[i0]))
+    cand_k.append(grid_direct[0] @ model.reciprocal)
+    cand_gap.append(grid_direct[1])
     exact: dict[str, float] = {}
+    vmax, cmin = grid_valence_max, grid_conduction_min
     if model.name == "haldane" and model.dim == 2:
-        a = float(model.positions[1, 1])
-        hs = haldane_high_symmetry_points(a)
-        for label, key in (("K", "K"), ("K'", "Kp")):
-            ek, _, _ = _bands(model, hs[key][None, :], 0)
-            exact[label] = float(ek[0, nocc] - ek[0, nocc - 1])
+        hs = haldane_high_symmetry_points(float(model.positions[1, 1]))
+        ek, _, _ = _bands(model, np.stack([hs["K"], hs["Kp"]]), 0)
+        for i, (label, key) in enumerate((("K", "K"), ("K'", "Kp"))):
+            exact[label] = float(ek[i, nocc] - ek[i, nocc - 1])
             cand_k.append(hs[key])
             cand_gap.append(exact[label])
-    j = int(np.argmin(cand_gap))
-    k0 = np.asarray(cand_k[j], dtype=np.float64)
-    _, e_v = _minimise(model, red[np.argsort(-ev)[:m]], step, nocc, "valence")
-    _, e_c = _minimise(model, red[np.argsort(ec)[:m]], step, nocc, "conduction")
-    vmax = max(float(ev.max()), float(e_v[:, nocc - 1].max()))
-    cmin = min(float(ec.min()), float(e_c[:, nocc].min()))
-    if exact:
-        ek, _, _ = _bands(model, np.stack([hs["K"], hs["Kp"]]), 0)
         vmax = max(vmax, float(ek[:, nocc - 1].max()))
         cmin = min(cmin, float(ek[:, nocc].min()))
-    vel, lam = 0.0, 0.0
-    if model.dim >= 1:
-        _, v0, w0 = _bands(model, k0[None, :], 2)
-        assert v0 is not None and w0 is not None
-        vcv = v0[0, :, nocc, nocc - 1]
-        vel = float(np.sqrt(np.sum(np.abs(vcv[:2]) ** 2) / min(2, model.dim)))
-        dw = np.real(w0[0, :, :, nocc, nocc] - w0[0, :, :, nocc - 1, nocc - 1])
-        lam = float(np.abs(np.linalg.eigvalsh(0.5 * (dw + dw.T))).max())
+    j = int(np.argmin(cand_gap))
+    k0 = np.asarray(cand_k[j], dtype=np.float64)
+    _, e_v = _minimise(model, valence, step, nocc, "valence")
+    _, e_c = _minimise(model, conduction, step, nocc, "conduction")
+    vmax = max(vmax, float(e_v[:, nocc - 1].max()))
+    cmin = min(cmin, float(e_c[:, nocc].min()))
+    _, v0, w0 = _bands(model, k0[None, :], 2)
+    assert v0 is not None and w0 is not None
+    vcv = v0[0, :, nocc, nocc - 1]
+    vel = float(np.sqrt(np.sum(np.abs(vcv[:2]) ** 2) / min(2, model.dim)))
+    dw = np.real(w0[0, :, :, nocc, nocc] - w0[0, :, :, nocc - 1, nocc - 1])
+    lam = float(np.abs(np.linalg.eigvalsh(0.5 * (dw + dw.T))).max())
     blen = np.linalg.norm(model.reciprocal, axis=1)
-    dk = float((blen / np.asarray(ns)).max())
     return BandEdges(
         n_occ=nocc,
-        grid_direct_gap=float(dgrid.min()),
+        grid_direct_gap=grid_direct[1],
         direct_gap=float(cand_gap[j]),
         k_direct=k0,
         valence_max=vmax,
         conduction_min=cmin,
         velocity=vel,
         mass_curvature=lam,
-        grid_step=dk,
+        grid_step=float((blen / np.asarray(grid)).max()),
         reciprocal_length=float(blen.max()),
         exact_points=exact,
     )

@@ -28,8 +28,8 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -39,8 +39,12 @@ from core.checks import Check, CheckSpec, Report, Series, checks_of
 from core.crystal import bloch, edges, geometry, susceptibility
 from core.crystal.bloch import MAX_K_POINTS
 from core.crystal.edges import BandEdges, refine_band_edges
-from core.crystal.model import MODEL_NAME, MODEL_VERSION, TightBindingModel
-from core.crystal.susceptibility import GAP_TOL, GapInfo
+from core.crystal.model import (
+    MODEL_NAME,
+    MODEL_VERSION,
+    TightBindingModel,
+)
+from core.crystal.susceptibility import GAP_TOL, EdgeSamples, GapInfo
 from core.errors import NotAnInsulator
 
 FloatArray = NDArray[np.float64]
@@ -558,9 +562,173 @@ def half_grid(ns: Sequence[int]) -> tuple[int, ...]:
     return tuple(max(4, 2 * round(n / 4)) for n in ns)
 
 
-def orbital_susceptibility_report(
+# ---------------------------------------------------------------------------------------------
+# The orbital susceptibility in blocks of k-points (one computation on several workers)
+# ---------------------------------------------------------------------------------------------
+#
+# The report's Brillouin-zone sums run over two grids, the grid and its half grid. A plan cuts
+# each into blocks of rows (first grid axis); :func:`orbital_susceptibility_block` returns the
+# partial sums of one block (JSON-able), :func:`orbital_susceptibility_reduce` the report from
+# all of them. The single-process report is the one-block plan through the same code, so a split
+# report differs from it by the order of the additions only (all verdicts and k-points alike).
+
+
+class RowBlock(NamedTuple):
+    """Grid rows start <= i_0 < stop of the report's ``"grid"`` or of its ``"half"`` grid."""
+
+    grid: Literal["grid", "half"]
+    start: int
+    stop: int
+
+
+def orbital_susceptibility_block_count(grid: Sequence[int], block_k_points: int) -> int:
+    """Blocks of about ``block_k_points`` k-points for the report on ``grid`` (sizes only).
+
+    1 when the grid and its half grid together hold at most ``block_k_points`` points (not worth
+    splitting); otherwise ceil(N_k / block_k_points) blocks of the grid plus those of the half
+    grid, at most one per row.
+    """
+    if block_k_points < 1:
+        raise ValueError("block_k_points must be positive")
+    ns = tuple(grid)
+    half = half_grid(ns)
+    pm, ph = int(np.prod(ns)), int(np.prod(half))
+    if pm + ph <= block_k_points:
+        return 1
+    return min(ns[0], -(-pm // block_k_points)) + min(half[0], -(-ph // block_k_points))
+
+
+def _row_cuts(rows: int, count: int) -> list[tuple[int, int]]:
+    return [(i * rows // count, (i + 1) * rows // count) for i in range(count)]
+
+
+def orbital_susceptibility_plan(
+    grid: Sequence[int], count: int
+) -> tuple[tuple[RowBlock, ...], ...]:
+    """The ``count`` blocks of the report on ``grid``, a function of the sizes and count only.
+
+    ``count`` = 1: one block, the whole grid and the whole half grid. Otherwise the half grid
+    gets round(count x its share of the k-points) blocks (at least 1) and the grid the rest,
+    each cut into rows as evenly as integers allow; the grid's blocks come first.
+    """
+    ns = tuple(grid)
+    half = half_grid(ns)
+    if count == 1:
+        return ((RowBlock("grid", 0, ns[0]), RowBlock("half", 0, half[0])),)
+    if not 2 <= count <= ns[0] + half[0]:
+        raise ValueError(f"{count} blocks for {ns[0]} + {half[0]} grid rows")
+    pm, ph = int(np.prod(ns)), int(np.prod(half))
+    nh = min(half[0], count - 1, max(1, round(count * ph / (pm + ph))))
+    nm = min(ns[0], count - nh)
+    nh = count - nm
+    return tuple(
+        [(RowBlock("grid", a, b),) for a, b in _row_cuts(ns[0], nm)]
+        + [(RowBlock("half", a, b),) for a, b in _row_cuts(half[0], nh)]
+    )
+
+
+def _chi2_sizes(
+    model: TightBindingModel, ns: tuple[int, ...], half: tuple[int, ...], max_k_points: int
+) -> Literal["two_band", "quadrature"]:
+    """The chi_2 evaluation of the report, after the size limits of both grids (413)."""
+    method = susceptibility.chi2_method(model)
+    susceptibility.check_chi2_size(model, ns, method, max_k_points)
+    susceptibility.check_chi2_size(model, half, method)
+    return method
+
+
+def _chi1_evaluated(
+    model: TightBindingModel, ns: tuple[int, ...], include_chi1: bool, max_chi1_k_points: int
+) -> bool:
+    return include_chi1 and model.dim == 2 and int(np.prod(ns)) <= max_chi1_k_points
+
+
+def orbital_susceptibility_block(
     model: TightBindingModel,
     grid: Sequence[int],
+    index: int,
+    count: int,
+    *,
+    filling: int | None = None,
+    shift: float = 0.5,
+    include_chi1: bool = True,
+    max_k_points: int = MAX_K_POINTS,
+    max_chi1_k_points: int = MAX_K_POINTS,
+) -> dict[str, Any]:
+    """The partial sums of block ``index`` of the ``count`` of :func:`orbital_susceptibility_plan`.
+
+    Parameters as :func:`orbital_susceptibility_report`. Returns a JSON-able dict (ints, floats,
+    lists; nan and inf only where a closed gap makes the reduction refuse the grid anyway):
+    ``grid``, ``half`` and one entry of ``pieces`` per row block, with the chi_2 sums and
+    band-edge samples (:class:`core.crystal.susceptibility.Chi2Partial`) and, on the grid when
+    chi_1 is evaluated, the chi_1 sums (:class:`core.crystal.susceptibility.Chi1Partial`).
+    """
+    ns = tuple(grid)
+    half = half_grid(ns)
+    method = _chi2_sizes(model, ns, half, max_k_points)
+    plan = orbital_susceptibility_plan(ns, count)
+    if not 0 <= index < count:
+        raise ValueError(f"block {index} of {count}")
+    with_chi1 = _chi1_evaluated(model, ns, include_chi1, max_chi1_k_points)
+    pieces: list[dict[str, Any]] = []
+    for blk in plan[index]:
+        rows = (blk.start, blk.stop)
+        c2 = susceptibility.chi2_partial(
+            model,
+            ns if blk.grid == "grid" else half,
+            rows,
+            filling=filling,
+            shift=shift,
+            method=method,
+        )
+        c1 = None
+        # a block whose direct gap closes is refused by the reduction; eq 107 would divide by 0
+        if blk.grid == "grid" and with_chi1 and c2.edges.gap_info().direct_gap_min > GAP_TOL:
+            c1 = susceptibility.chi1_partial(
+                model,
+                ns,
+                rows,
+                n_occ=c2.edges.n_occ,
+                orbitals=susceptibility.gauge_orbitals(model),
+                shift=shift,
+            ).to_dict()
+        pieces.append({"grid": blk.grid, "chi2": c2.to_dict(), "chi1": c1})
+    return {"grid": list(ns), "half": list(half), "pieces": pieces}
+
+
+def _refined_edges(
+    model: TightBindingModel, ns: tuple[int, ...], shift: float, samples: EdgeSamples
+) -> BandEdges:
+    """:func:`core.crystal.edges.refine_band_edges` of the grid from its band-edge samples.
+
+    The same local minimisations from the same start points (the grid points with the smallest
+    direct gaps, highest E_v, lowest E_c, ties to the lower index), the Haldane K and K' values,
+    and the velocity and mass curvature at the smallest direct gap; only the grid pass is done by
+    the blocks. Cost: 3 x ``starts`` boxed L-BFGS-B runs, independent of the grid size.
+    """
+    size = np.asarray(ns, dtype=np.float64)
+
+    def red(entries: Sequence[tuple[int, float]]) -> FloatArray:
+        idx = np.array([i for i, _ in entries], dtype=np.int64)
+        return (np.stack(np.unravel_index(idx, ns), axis=-1) + shift) / size
+
+    return edges.refine_from_starts(
+        model,
+        ns,
+        samples.n_occ,
+        direct=red(samples.direct),
+        grid_direct=(red(samples.direct[:1])[0], samples.direct[0][1]),
+        valence=red(samples.valence),
+        conduction=red(samples.conduction),
+        grid_valence_max=samples.valence[0][1],
+        grid_conduction_min=samples.conduction[0][1],
+    )
+
+
+def orbital_susceptibility_reduce(
+    model: TightBindingModel,
+    grid: Sequence[int],
+    partials: Sequence[Mapping[str, Any]],
     *,
     filling: int | None = None,
     shift: float = 0.5,
@@ -570,48 +738,41 @@ def orbital_susceptibility_report(
     energy_unit: str = "model",
     length_unit: str = "model",
 ) -> Report:
-    """Static orbital susceptibility chi^zz of an insulator (spinless, T = 0), with its checks.
+    """The report of :func:`orbital_susceptibility_report` from the partials of every block.
 
-    Parameters
-    ----------
-    model
-        Tight-binding model (2D, or 3D with B along z; chi_1 and the Chern number are 2D only).
-    grid, shift
-        Points per reciprocal vector and the offset in units of one step.
-    filling
-        Occupied bands (default: half).
-    include_chi1
-        Also evaluate chi_1 (eqs 70-73); skipped with a note above ``max_chi1_k_points``.
-    max_k_points
-        Limit of the chi_2 grid.
-    energy_unit, length_unit
-        The model's units; physical ones (eV/meV, angstrom/nm) add the ``si`` result.
-
-    Returns
-    -------
-    Report
-        Results ``chi_2`` (total and parts, eqs 83-84), ``chi_1`` (eqs 70-73 in the paper's
-        gauge, or ``None``), ``magnetization``, ``chern_occupied`` (2D), ``gap`` [energy_unit],
-        ``grid``, ``convergence`` and, in physical units, ``si``. chi per unit area in
-        e^2 E_u L_u^2 / hbar^2, M^z in e E_u / hbar. Checks ``gap``, ``grid_convergence`` and,
-        when chi_1 is evaluated, ``chi1_equals_chi2``; notes for a skipped chi_1 and for the gauge
-        dependence of chi_1 in a Chern insulator.
+    ``partials``: the dicts of :func:`orbital_susceptibility_block` (or their JSON round trip)
+    of all blocks of one plan, in block order; the other parameters as in the report and equal
+    to those the blocks had. Done here, on the whole grid but at a cost independent of its size:
+    the merge of the sums and band-edge samples, the band-edge refinement from the samples
+    (:func:`_refined_edges`), the FHS Chern number and its resolution on the grid capped at
+    :data:`CHERN_GRID_MAX` per direction.
 
     Raises
     ------
     NotAnInsulator
-        When the gap at the filling closes on the grid.
+        When the gap at the filling closes (refined between grid points).
+    ValueError
+        When the partials are not those of one plan over this grid.
     """
     ns = tuple(grid)
-    notes: list[str] = []
-    bloch.check_k_points(int(np.prod(ns)), max_k_points)
-    band_edges = refine_band_edges(model, ns, filling, shift)
-    require_insulator(band_edges, "the orbital susceptibility")
-    r2 = susceptibility.chi_2(model, ns, filling=filling, shift=shift, max_k_points=max_k_points)
     half = half_grid(ns)
-    r2h = susceptibility.chi_2(model, half, filling=filling, shift=shift)
+    _chi2_sizes(model, ns, half, max_k_points)
+    pieces: dict[str, list[Mapping[str, Any]]] = {"grid": [], "half": []}
+    for part in partials:
+        if list(part["grid"]) != list(ns) or list(part["half"]) != list(half):
+            raise ValueError(f"partials of the grid {part['grid']}, not of {list(ns)}")
+        for piece in part["pieces"]:
+            pieces[piece["grid"]].append(piece)
+    c2 = [susceptibility.Chi2Partial.from_dict(p["chi2"]) for p in pieces["grid"]]
+    c2h = [susceptibility.Chi2Partial.from_dict(p["chi2"]) for p in pieces["half"]]
+    samples = EdgeSamples.merge([c.edges for c in c2])
+    band_edges = _refined_edges(model, ns, shift, samples)
+    require_insulator(band_edges, "the orbital susceptibility")
+    r2 = susceptibility.chi2_reduce(model, ns, c2)
+    r2h = susceptibility.chi2_reduce(model, half, c2h)
     conv = grid_convergence_check(r2.chi, r2h.chi, ns, half, band_edges)
     rel = conv.details["relative_change"]
+    notes: list[str] = []
     chern = None
     chern_check: Check | None = None
     if model.dim == 2:
@@ -636,10 +797,13 @@ def orbital_susceptibility_report(
         checks.append(chern_check)
     chern_known = chern if chern_check is None or chern_check.verdict is not False else None
     if include_chi1 and model.dim == 2:
-        if int(np.prod(ns)) > max_chi1_k_points:
+        if not _chi1_evaluated(model, ns, include_chi1, max_chi1_k_points):
             notes.append(CHI1_SKIPPED_NOTE.format(limit=max_chi1_k_points))
         else:
-            r1 = susceptibility.chi_1(model, ns, filling=filling, shift=shift)
+            if any(p["chi1"] is None for p in pieces["grid"]):
+                raise ValueError("a block of the grid has no chi_1 sums")
+            c1 = [susceptibility.Chi1Partial.from_dict(p["chi1"]) for p in pieces["grid"]]
+            r1 = susceptibility.chi1_reduce(model, ns, c1, r2.gap)
             results["chi_1"] = {
                 "total": r1.chi,
                 "parts": r1.parts,
@@ -675,4 +839,78 @@ def orbital_susceptibility_report(
         notes=tuple(notes),
         results=results,
         units=units,
+    )
+
+
+def orbital_susceptibility_report(
+    model: TightBindingModel,
+    grid: Sequence[int],
+    *,
+    filling: int | None = None,
+    shift: float = 0.5,
+    include_chi1: bool = True,
+    max_k_points: int = MAX_K_POINTS,
+    max_chi1_k_points: int = MAX_K_POINTS,
+    energy_unit: str = "model",
+    length_unit: str = "model",
+) -> Report:
+    """Static orbital magnetic susceptibility chi^zz of an insulator (spinless, T = 0), with its checks.
+
+    Parameters
+    ----------
+    model
+        Tight-binding model (2D, or 3D with B along z; chi_1 and the Chern number are 2D only).
+    grid, shift
+        Points per reciprocal vector and the offset in units of one step.
+    filling
+        Occupied bands (default: half).
+    include_chi1
+        Also evaluate chi_1 (eqs 70-73); skipped with a note above ``max_chi1_k_points``.
+    max_k_points
+        Limit of the chi_2 grid.
+    energy_unit, length_unit
+        The model's units; physical ones (eV/meV, angstrom/nm) add the ``si`` result.
+
+    Returns
+    -------
+    Report
+        Results ``chi_2`` (total and parts, eqs 83-84), ``chi_1`` (eqs 70-73 in the paper's
+        gauge, or ``None``), ``magnetization``, ``chern_occupied`` (2D), ``gap`` [energy_unit],
+        ``grid``, ``convergence`` and, in physical units, ``si``. chi per unit area in
+        e^2 E_u L_u^2 / hbar^2, M^z in e E_u / hbar. Checks ``gap``, ``grid_convergence`` and,
+        when chi_1 is evaluated, ``chi1_equals_chi2``; notes for a skipped chi_1 and for the gauge
+        dependence of chi_1 in a Chern insulator.
+
+    Raises
+    ------
+    NotAnInsulator
+        When the gap at the filling closes on the grid.
+
+    Notes
+    -----
+    The one-block plan: :func:`orbital_susceptibility_block` over the whole grid and half grid,
+    then :func:`orbital_susceptibility_reduce`, the code a split (several workers) runs.
+    """
+    part = orbital_susceptibility_block(
+        model,
+        grid,
+        0,
+        1,
+        filling=filling,
+        shift=shift,
+        include_chi1=include_chi1,
+        max_k_points=max_k_points,
+        max_chi1_k_points=max_chi1_k_points,
+    )
+    return orbital_susceptibility_reduce(
+        model,
+        grid,
+        [part],
+        filling=filling,
+        shift=shift,
+        include_chi1=include_chi1,
+        max_k_points=max_k_points,
+        max_chi1_k_points=max_chi1_k_points,
+        energy_unit=energy_unit,
+        length_unit=length_unit,
     )

@@ -50,8 +50,9 @@ doi:10.1103/PhysRevB.81.195431 (gapped Dirac value).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,11 +69,14 @@ from core.crystal.bloch import (
     occupied_count,
     to_band_basis,
 )
+from core.crystal.edges import STARTS
 from core.crystal.model import TightBindingModel
 from core.errors import InvalidInput, LimitExceeded, NotAnInsulator
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
+#: ``u_transform(k, E, U) -> U'``: a change of the eigenvectors' gauge (tests of gauge invariance).
+UTransform = Callable[[FloatArray, FloatArray, ComplexArray], ComplexArray]
 
 #: Gap (model energy unit) under which a model counts as gapless.
 GAP_TOL: Final = 1e-6
@@ -354,6 +358,7 @@ try:  # pragma: no cover - numba is a declared dependency
     @numba.njit(parallel=True, cache=True, fastmath=True, error_model="numpy")
     def _fused_two_band(
         nsz,
+        row0,
         axis_phase,
         bd,
         bamp,
@@ -374,12 +379,15 @@ try:  # pragma: no cover - numba is a declared dependency
         """Two-band chi_2 and M integrands on a grid, H(k) and derivatives built per k from bonds.
 
         The residue weights are linear in E_v - mu, I = A + (E_v - mu) B, so one pass needs no mu:
-        out[k, i] = sum coef prod (A + E_v B) and out[k, 4 + i] = sum coef prod B for parts
+        out[i, k] = sum coef prod (A + E_v B) and out[4 + i, k] = sum coef prod B for parts
         i = 0..2 (Omega_2) and 3 (Omega_1, part index 3 in e_part); e_out[k] = (E_v, E_c). The
-        caller subtracts mu * out[:, 4 + i] once mu (mid-gap) is known. ``generated`` selects the
-        straight-line word evaluation of :mod:`core.crystal._wordkernel` (same entries, faster;
-        generated from ``_COMBOS`` by ``scripts/generate_crystal_words.py``, ``make generate``)
-        over the table-driven loop.
+        caller subtracts mu * out[4 + i] once mu (mid-gap) is known; k runs along the last axis,
+        so numpy sums each row pairwise. ``generated`` selects the straight-line word evaluation
+        of :mod:`core.crystal._wordkernel` (same entries, faster; generated from ``_COMBOS`` by
+        ``scripts/generate_crystal_words.py``, ``make generate``) over the table-driven loop.
+        ``nsz`` = (rows, n2, n3) are the grid rows r0 <= i1 < r0 + rows (``row0`` = r0) of the
+        grid whose per-axis phases are ``axis_phase``; out and e_out hold those rows' k-points only
+        (same order as the grid), so a row block gives bit-for-bit the whole grid's entries.
         Work is split in blocks of k-points so that the small buffers are allocated once a block.
         """
         n1, n2, n3 = nsz[0], nsz[1], nsz[2]
@@ -400,7 +408,7 @@ try:  # pragma: no cover - numba is a declared dependency
             accb = np.empty(4)
             vals = np.empty(6, dtype=np.complex128)
             for kk in range(blk * block, min(nk, (blk + 1) * block)):
-                i1 = kk // (n2 * n3)
+                i1 = row0 + kk // (n2 * n3)
                 i2 = (kk // n3) % n2
                 i3 = kk % n3
                 # x: 0 H, 1 hx, 2 hy, 3 hxx, 4 hxy, 5 hyy (orbital basis)
@@ -475,8 +483,8 @@ try:  # pragma: no cover - numba is a declared dependency
                         acc[e_part[t]] += cp * table[e_p[t], e_q[t]]
                         accb[e_part[t]] += cp * table_b[e_p[t], e_q[t]]
                 for i in range(4):
-                    out[kk, i] = acc[i]
-                    out[kk, 4 + i] = accb[i]
+                    out[i, kk] = acc[i]
+                    out[4 + i, kk] = accb[i]
 
     @numba.njit(parallel=True, cache=True)
     def _fused_two_band_eig(nsz, shift, rec, bd, bamp, bfrom, bto, onsite, e_out, u_out, want_u):
@@ -699,6 +707,398 @@ def grid_eigensystem(
     return np.concatenate(es), np.concatenate(us)
 
 
+# ---------------------------------------------------------------------------------------------
+# Row blocks: every k-sum as partial sums over contiguous blocks of grid rows, then a reduction
+# ---------------------------------------------------------------------------------------------
+#
+# A Brillouin-zone sum sum_k f(k) over the grid of :func:`monkhorst_grid` is cut along its first
+# axis into blocks of rows r0 <= i_0 < r1; each block returns the partial sums of its k-points
+# (and the band-edge samples of :class:`EdgeSamples`), and the reduction adds them in row order.
+# Every entry f(k) is computed by the same arithmetic whatever the block, so a split sum differs
+# from the single one by the order of the additions only. The single-process functions
+# (``chi_2``, ``chi_1``) are one block over all rows followed by the same reduction.
+
+Rows = tuple[int, int]
+
+
+def _row_stride(ns: tuple[int, ...]) -> int:
+    """k-points in one row (one index of the first grid axis)."""
+    return int(np.prod(ns[1:], dtype=np.int64))
+
+
+def check_rows(ns: tuple[int, ...], rows: Rows) -> None:
+    """Raise ``ValueError`` unless ``rows`` = (r0, r1) is a non-empty block of the grid's rows."""
+    r0, r1 = rows
+    if not 0 <= r0 < r1 <= ns[0]:
+        raise ValueError(f"rows {rows} are not a block of the {ns[0]} rows of the grid {ns}")
+
+
+def _check_cover(ns: tuple[int, ...], blocks: Sequence[Rows]) -> None:
+    """Raise ``ValueError`` unless ``blocks`` (in order) tile the rows 0..ns[0] once each."""
+    stop = 0
+    for r0, r1 in blocks:
+        if r0 != stop or r1 <= r0:
+            break
+        stop = r1
+    else:
+        if stop == ns[0]:
+            return
+    raise ValueError(f"the blocks {list(blocks)} do not tile the {ns[0]} rows of the grid {ns}")
+
+
+def _row_points(
+    model: TightBindingModel, ns: tuple[int, ...], shift: float, rows: Rows
+) -> FloatArray:
+    """Cartesian k-points (K, D) of the grid rows r0 <= i_0 < r1, in the order of
+    :func:`monkhorst_grid` (last reduced coordinate fastest).
+
+    The reduced coordinates are (i_r + shift) / n_r and k = sum_r red_r b_r is formed element by
+    element (no matrix product), so a point has the same bits in every block that contains it.
+    """
+    check_rows(ns, rows)
+    axes = [(np.arange(m) + shift) / m for m in ns]
+    axes[0] = axes[0][rows[0] : rows[1]]
+    red = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(ns))
+    rec = model.reciprocal
+    k = red[:, :1] * rec[0]
+    for r in range(1, len(ns)):
+        k = k + red[:, r : r + 1] * rec[r]
+    return k
+
+
+def _row_chunks(
+    model: TightBindingModel, ns: tuple[int, ...], shift: float, rows: Rows, chunk: int
+) -> Iterator[FloatArray]:
+    kpts = _row_points(model, ns, shift, rows)
+    for s in range(0, kpts.shape[0], chunk):
+        yield kpts[s : s + chunk]
+
+
+def _best(key: FloatArray, m: int) -> NDArray[np.int64]:
+    """Positions of the ``m`` smallest entries of ``key``, smallest first, ties to the lower
+    position (a total order, so the best of row blocks merge into the best of the grid)."""
+    if key.shape[0] > m:
+        kth = np.partition(key, m - 1)[m - 1]
+        pos = np.flatnonzero(key <= kth)
+    else:
+        pos = np.arange(key.shape[0])
+    return pos[np.lexsort((pos, key[pos]))][:m]
+
+
+Sample = tuple[int, float]
+
+
+@dataclass(frozen=True)
+class EdgeSamples:
+    """The grid points nearest the band edges of the occupied/empty split, best first.
+
+    Band energies E_n(k) of H(k) (Duff & Sipe eq 95).
+
+    Each entry is (flat grid index, energy [model energy unit]); ``direct``: the smallest direct
+    gaps E_c - E_v, ``valence``: the highest E_v, ``conduction``: the lowest E_c (E_v, E_c the
+    highest occupied and the lowest empty band at filling ``n_occ``), at most ``starts`` each.
+    Ties go to the lower grid index, so :meth:`merge` of the samples of row blocks is the samples
+    of the whole grid, entry for entry. The first entries are the grid's extremes
+    (:meth:`gap_info`); all of them are the start points of
+    :func:`core.crystal.edges.refine_band_edges`.
+    """
+
+    n_occ: int
+    starts: int
+    direct: tuple[Sample, ...]
+    valence: tuple[Sample, ...]
+    conduction: tuple[Sample, ...]
+
+    @classmethod
+    def of_energies(
+        cls, n_occ: int, ev: FloatArray, ec: FloatArray, offset: int, starts: int = STARTS
+    ) -> EdgeSamples:
+        """The samples of the block whose k-points have flat grid indices offset, offset + 1, ...
+        and band energies ``ev`` = E_{n_occ - 1}, ``ec`` = E_{n_occ} (K,)."""
+
+        def take(key: FloatArray, val: FloatArray) -> tuple[Sample, ...]:
+            return tuple((offset + int(i), float(val[i])) for i in _best(key, starts))
+
+        dgap = ec - ev
+        return cls(n_occ, starts, take(dgap, dgap), take(-ev, ev), take(ec, ec))
+
+    @classmethod
+    def merge(cls, samples: Sequence[EdgeSamples]) -> EdgeSamples:
+        """The samples of the union of blocks (disjoint grid indices)."""
+        first = samples[0]
+        if any((s.n_occ, s.starts) != (first.n_occ, first.starts) for s in samples):
+            raise ValueError("edge samples of different fillings or start counts")
+
+        def best(entries: list[Sample], sign: float) -> tuple[Sample, ...]:
+            return tuple(sorted(entries, key=lambda e: (sign * e[1], e[0]))[: first.starts])
+
+        return cls(
+            first.n_occ,
+            first.starts,
+            best([e for s in samples for e in s.direct], 1.0),
+            best([e for s in samples for e in s.valence], -1.0),
+            best([e for s in samples for e in s.conduction], 1.0),
+        )
+
+    def gap_info(self) -> GapInfo:
+        """The grid's valence maximum, conduction minimum and smallest direct gap."""
+        return GapInfo(self.n_occ, self.valence[0][1], self.conduction[0][1], self.direct[0][1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (lists of [index, energy])."""
+        return {
+            "n_occ": self.n_occ,
+            "starts": self.starts,
+            "direct": [list(e) for e in self.direct],
+            "valence": [list(e) for e in self.valence],
+            "conduction": [list(e) for e in self.conduction],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EdgeSamples:
+        """Inverse of :meth:`to_dict`."""
+
+        def entries(key: str) -> tuple[Sample, ...]:
+            return tuple((int(i), _num(v)) for i, v in d[key])
+
+        return cls(
+            int(d["n_occ"]),
+            int(d["starts"]),
+            entries("direct"),
+            entries("valence"),
+            entries("conduction"),
+        )
+
+
+def _column_sums(x: FloatArray) -> FloatArray:
+    """Sums over the first axis of (K, M), pairwise (numpy sums a contiguous axis pairwise, with
+    error ~ log(K) eps; along a strided axis it adds one row after another, ~ K eps)."""
+    return np.ascontiguousarray(x.T).sum(axis=1)
+
+
+def _num(x: Any) -> float:
+    """A float of a JSON value (JSON writers turn nan and inf into null)."""
+    return float("nan") if x is None else float(x)
+
+
+def _edge_energies(
+    model: TightBindingModel, ns: tuple[int, ...], nocc: int, shift: float, chunk: int
+) -> tuple[FloatArray, FloatArray]:
+    """E_{nocc-1}(k) and E_{nocc}(k) on the whole grid (K,) each (batched eigh, any N)."""
+    ev, ec = [], []
+    for kc in _row_chunks(model, ns, shift, (0, ns[0]), chunk):
+        e, _ = eigh_batched(bloch_derivatives(model, kc, order=0).h)
+        ev.append(e[:, nocc - 1])
+        ec.append(e[:, nocc])
+    return np.concatenate(ev), np.concatenate(ec)
+
+
+@dataclass(frozen=True)
+class Chi2Partial:
+    """The k-sums of chi_2 over a block of grid rows (see :func:`chi2_partial`).
+
+    ``method`` ``"two_band"``: ``sums`` are the eight mu-free sums sum_k (A + E_v B) of parts
+    0-2 of tr G2 and part 3 (tr G1), then sum_k B of the same (residue weights I = A + (E_v - mu)
+    B, linear in mu), so that Omega_2 parts = sums[:3] - mu sums[4:7] and Omega_1 = sums[3] -
+    mu sums[7] with the whole grid's mu. ``"quadrature"``: the contour quadrature needs mu inside
+    the integrand, so every block finds the whole grid's mid-gap ``mu`` itself and ``sums`` are
+    the three parts of tr G2 and of tr G1 at that mu (empty when the grid has no gap). All sums
+    are un-normalised (no 1/N_k, no cell volume).
+    """
+
+    rows: Rows
+    npts: int
+    method: Literal["two_band", "quadrature"]
+    sums: tuple[float, ...]
+    mu: float | None
+    edges: EdgeSamples
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "rows": list(self.rows),
+            "npts": self.npts,
+            "method": self.method,
+            "sums": list(self.sums),
+            "mu": self.mu,
+            "edges": self.edges.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Chi2Partial:
+        """Inverse of :meth:`to_dict`."""
+        method = d["method"]
+        if method not in ("two_band", "quadrature"):
+            raise ValueError(f"unknown chi_2 method {method!r}")
+        r0, r1 = d["rows"]
+        return cls(
+            (int(r0), int(r1)),
+            int(d["npts"]),
+            method,
+            tuple(_num(x) for x in d["sums"]),
+            None if d["mu"] is None else float(d["mu"]),
+            EdgeSamples.from_dict(d["edges"]),
+        )
+
+
+def chi2_method(
+    model: TightBindingModel, method: str = "auto", u_transform: object = None
+) -> Literal["two_band", "quadrature"]:
+    """The evaluation ``chi_2`` uses: closed-form residues (two bands) or contour quadrature."""
+    if method not in ("auto", "two_band", "quadrature"):
+        raise InvalidInput("method must be 'auto', 'two_band' or 'quadrature'", field=("method",))
+    if method == "two_band" and model.norb != 2:
+        raise InvalidInput("method 'two_band' needs a two-band model", field=("method",))
+    two = model.norb == 2 and method in ("auto", "two_band") and u_transform is None
+    return "two_band" if two else "quadrature"
+
+
+def check_chi2_size(
+    model: TightBindingModel,
+    ns: tuple[int, ...],
+    method: Literal["two_band", "quadrature"],
+    max_k_points: int = MAX_K_POINTS,
+) -> None:
+    """Raise :class:`LimitExceeded` for a grid over ``max_k_points`` or, on the quadrature path,
+    over the work budget :data:`QUADRATURE_WORK` (k-points x N^4); sizes only."""
+    nkp = int(np.prod(ns))
+    check_k_points(nkp, max_k_points)
+    if method == "quadrature":
+        allowed = max(1, QUADRATURE_WORK // model.norb**4)
+        if nkp > allowed:
+            raise LimitExceeded(
+                f"{nkp} k-points for a {model.norb}-band model: the contour-quadrature evaluation "
+                f"costs ~N^4 per k-point and is limited to {allowed} k-points at N = {model.norb}",
+                limit_name="max_k_points",
+                limit=allowed,
+                requested=nkp,
+                field=("grid", "n"),
+                fix="use a coarser grid (chi_2 converges fast for gapped models) or fewer bands",
+            )
+
+
+def chi2_partial(
+    model: TightBindingModel,
+    ns: tuple[int, ...],
+    rows: Rows,
+    *,
+    filling: int | None = None,
+    shift: float = 0.5,
+    chunk: int = CHUNK_POINTS,
+    method: Literal["two_band", "quadrature"] = "two_band",
+    u_transform: UTransform | None = None,
+    generated: bool = True,
+    starts: int = STARTS,
+) -> Chi2Partial:
+    """The k-sums of chi_2 (and the band-edge samples) over the grid rows r0 <= i_0 < r1.
+
+    ``method`` as given by :func:`chi2_method`; the other parameters as in :func:`chi_2`. The
+    quadrature path also diagonalises the whole grid (band energies only, ~N^3 per k-point
+    against ~N^4 x 96 nodes for the block's quadrature) to place the contour at the whole grid's
+    mid-gap mu. No gap check here: :func:`chi2_reduce` judges the whole grid.
+    """
+    if not HAVE_NUMBA:  # pragma: no cover
+        raise RuntimeError("numba is required for chi_2")
+    check_rows(ns, rows)
+    r0, r1 = rows
+    offset = r0 * _row_stride(ns)
+    nocc = occupied_count(model, filling)
+    if method == "two_band":
+        nsz = _grid_sizes(model, ns)
+        nsz[0] = r1 - r0
+        npts = int(np.prod(nsz))
+        out = np.empty((8, npts))
+        ee = np.empty((npts, 2))
+        _fused_two_band(
+            nsz,
+            r0,
+            _axis_phases(model, ns, shift),
+            *_bond_arrays(model),
+            ee,
+            *_COMBOS,
+            out,
+            generated,
+        )
+        edges = EdgeSamples.of_energies(nocc, ee[:, 0], ee[:, 1], offset, starts)
+        # pairwise sums along contiguous rows: error ~ log(K) eps, not K eps
+        tot = out.sum(axis=1)
+        return Chi2Partial(rows, npts, method, tuple(float(x) for x in tot), None, edges)
+    ev, ec = _edge_energies(model, ns, nocc, shift, chunk)
+    stop = r1 * _row_stride(ns)
+    edges = EdgeSamples.of_energies(nocc, ev[offset:stop], ec[offset:stop], offset, starts)
+    whole = GapInfo(nocc, float(ev.max()), float(ec.min()), float((ec - ev).min()))
+    mu = whole.mu
+    if whole.gap <= GAP_TOL:  # no contour between the bands: chi2_reduce refuses the grid
+        return Chi2Partial(rows, stop - offset, method, (), mu, edges)
+    nodes, weights = _contour_nodes(max(0.5 * whole.gap, 1e-3))
+    sums2 = np.zeros(3)
+    sums1 = np.zeros(3)
+    npts = 0
+    for kc in _row_chunks(model, ns, shift, rows, chunk):
+        bd = bloch_derivatives(model, kc, order=2)
+        e, u = eigh_batched(bd.h)
+        if u_transform is not None:
+            u = u_transform(kc, e, u)
+        u = np.ascontiguousarray(u)
+        assert bd.dh is not None and bd.d2h is not None
+        dh = np.ascontiguousarray(bd.dh[:, :2])
+        d2h = np.ascontiguousarray(bd.d2h[:, :2, :2])
+        out2 = np.empty((kc.shape[0], 3))
+        out1 = np.empty((kc.shape[0], 3))
+        _words_quadrature(e, u, dh, d2h, mu, nodes, weights, *_T2, 3, out2)
+        _words_quadrature(e, u, dh, d2h, mu, nodes, weights, *_T1, 3, out1)
+        sums2 += _column_sums(out2)
+        sums1 += _column_sums(out1)
+        npts += kc.shape[0]
+    sums = tuple(float(x) for x in np.concatenate([sums2, sums1]))
+    return Chi2Partial(rows, npts, method, sums, mu, edges)
+
+
+def chi2_reduce(
+    model: TightBindingModel, ns: tuple[int, ...], partials: Sequence[Chi2Partial]
+) -> SusceptibilityResult:
+    """chi_2 of the whole grid from the partials of its row blocks (in row order).
+
+    The global gap and mu (mid-gap) come from the merged band-edge samples; the two-band sums
+    take mu here (Omega_2 = sum_k (A + (E_v - mu) B) / (N_k A_cell)). Then chi = -2 q^2 Omega_2
+    (the purified eqs 83-84, module notes) and M^z = -q Omega_1 (tr G1). Raises
+    :class:`NotAnInsulator` when the grid has no gap and ``ValueError`` when the blocks do not
+    tile the grid's rows.
+    """
+    _check_cover(ns, [p.rows for p in partials])
+    methods = {p.method for p in partials}
+    if len(methods) != 1:
+        raise ValueError(f"chi_2 partials of different methods {sorted(methods)}")
+    info = EdgeSamples.merge([p.edges for p in partials]).gap_info()
+    require_gap(info, "the orbital susceptibility")
+    npts = sum(p.npts for p in partials)
+    if npts != int(np.prod(ns)):
+        raise ValueError(f"the partials hold {npts} k-points, the grid {ns} has {np.prod(ns)}")
+    tot = np.sum(np.array([p.sums for p in partials], dtype=np.float64), axis=0)
+    if methods == {"two_band"}:
+        mu = info.mu
+        sums2 = tot[:3] - mu * tot[4:7]
+        sum1 = float(tot[3] - mu * tot[7])
+    else:
+        if any(p.mu != partials[0].mu or len(p.sums) != 6 for p in partials):
+            raise ValueError("quadrature partials at different mu")  # pragma: no cover
+        sums2 = tot[:3]
+        sum1 = float(tot[3:6].sum())
+    vol = model.cell_volume
+    q = -1.0
+    omega2 = sums2 / npts / vol
+    omega1 = sum1 / npts / vol
+    chi_parts = -2.0 * q * q * omega2
+    parts = {name: float(v) for name, v in zip(PARTS_CHI2, chi_parts, strict=True)}
+    return SusceptibilityResult(
+        chi=float(chi_parts.sum()),
+        parts=parts,
+        magnetization=-q * omega1,
+        grid=ns,
+        gap=info,
+    )
+
+
 def chi_2(
     model: TightBindingModel,
     n: int | tuple[int, ...],
@@ -708,7 +1108,7 @@ def chi_2(
     chunk: int = CHUNK_POINTS,
     max_k_points: int = MAX_K_POINTS,
     method: str = "auto",
-    u_transform=None,
+    u_transform: UTransform | None = None,
     generated: bool = True,
 ) -> SusceptibilityResult:
     """chi^zz by the explicitly gauge-invariant Green's-function (Moyal) form; see module notes.
@@ -741,88 +1141,27 @@ def chi_2(
     ------
     NotAnInsulator
         When the gap at the filling is below :data:`GAP_TOL` on the grid.
+
+    Notes
+    -----
+    One row block over the whole grid (:func:`chi2_partial`) and :func:`chi2_reduce`: the same
+    code a split evaluation runs on blocks of rows.
     """
-    if not HAVE_NUMBA:  # pragma: no cover
-        raise RuntimeError("numba is required for chi_2")
-    if method not in ("auto", "two_band", "quadrature"):
-        raise InvalidInput("method must be 'auto', 'two_band' or 'quadrature'", field=("method",))
     ns = (n,) * model.dim if isinstance(n, int) else tuple(n)
-    check_k_points(int(np.prod(ns)), max_k_points)
-    two = model.norb == 2 and method in ("auto", "two_band") and u_transform is None
-    if method == "two_band" and model.norb != 2:
-        raise InvalidInput("method 'two_band' needs a two-band model", field=("method",))
-    sums2 = np.zeros(3)
-    sums1 = np.zeros(3)
-    npts = 0
-    if two:
-        occupied_count(model, filling)
-        out = np.empty((int(np.prod(ns)), 8))
-        ee = np.empty((out.shape[0], 2))
-        _fused_two_band(
-            _grid_sizes(model, ns),
-            _axis_phases(model, ns, shift),
-            *_bond_arrays(model),
-            ee,
-            *_COMBOS,
-            out,
-            generated,
-        )
-        info = GapInfo(
-            1, float(ee[:, 0].max()), float(ee[:, 1].min()), float((ee[:, 1] - ee[:, 0]).min())
-        )
-        require_gap(info, "the orbital susceptibility")
-        mu = info.mu
-        tot = out.sum(axis=0)
-        sums2 = tot[:3] - mu * tot[4:7]
-        sums1 = np.array([tot[3] - mu * tot[7], 0.0, 0.0])
-        npts = out.shape[0]
-    else:
-        nkp = int(np.prod(ns))
-        allowed = max(1, QUADRATURE_WORK // model.norb**4)
-        if nkp > allowed:
-            raise LimitExceeded(
-                f"{nkp} k-points for a {model.norb}-band model: the contour-quadrature evaluation "
-                f"costs ~N^4 per k-point and is limited to {allowed} k-points at N = {model.norb}",
-                limit_name="max_k_points",
-                limit=allowed,
-                requested=nkp,
-                field=("grid", "n"),
-                fix="use a coarser grid (chi_2 converges fast for gapped models) or fewer bands",
-            )
-        info = scan_gap(model, ns, filling, shift, chunk)
-        require_gap(info, "the orbital susceptibility")
-        mu = info.mu
-        scale = max(0.5 * info.gap, 1e-3)
-        nodes, weights = _contour_nodes(scale)
-    for kc in [] if two else _grid_chunks(model, ns, shift, chunk):
-        bd = bloch_derivatives(model, kc, order=2)
-        e, u = eigh_batched(bd.h)
-        if u_transform is not None:
-            u = u_transform(kc, e, u)
-        u = np.ascontiguousarray(u)
-        assert bd.dh is not None and bd.d2h is not None
-        dh = np.ascontiguousarray(bd.dh[:, :2])
-        d2h = np.ascontiguousarray(bd.d2h[:, :2, :2])
-        out2 = np.empty((kc.shape[0], 3))
-        out1 = np.empty((kc.shape[0], 3))
-        _words_quadrature(e, u, dh, d2h, mu, nodes, weights, *_T2, 3, out2)
-        _words_quadrature(e, u, dh, d2h, mu, nodes, weights, *_T1, 3, out1)
-        sums2 += out2.sum(axis=0)
-        sums1 += out1.sum(axis=0)
-        npts += kc.shape[0]
-    vol = model.cell_volume
-    q = -1.0
-    omega2 = sums2 / npts / vol
-    omega1 = float(sums1.sum()) / npts / vol
-    chi_parts = -2.0 * q * q * omega2
-    parts = {name: float(v) for name, v in zip(PARTS_CHI2, chi_parts, strict=True)}
-    return SusceptibilityResult(
-        chi=float(chi_parts.sum()),
-        parts=parts,
-        magnetization=-q * omega1,
-        grid=ns,
-        gap=info,
+    how = chi2_method(model, method, u_transform)
+    check_chi2_size(model, ns, how, max_k_points)
+    part = chi2_partial(
+        model,
+        ns,
+        (0, ns[0]),
+        filling=filling,
+        shift=shift,
+        chunk=chunk,
+        method=how,
+        u_transform=u_transform,
+        generated=generated,
     )
+    return chi2_reduce(model, ns, [part])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -964,6 +1303,100 @@ def _chi1_chunk(
 PARTS_CHI1: Final[tuple[str, ...]] = ("vv", "occ", "geo")
 
 
+@dataclass(frozen=True)
+class Chi1Partial:
+    """The k-sums of chi_VV, chi_occ, chi_geo (eqs 71-73, un-normalised) over a block of grid
+    rows, the smallest gauge-fixing modulus there and the gauge ``orbitals`` used."""
+
+    rows: Rows
+    npts: int
+    sums: tuple[float, float, float]
+    min_modulus: float
+    orbitals: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "rows": list(self.rows),
+            "npts": self.npts,
+            "sums": list(self.sums),
+            "min_modulus": self.min_modulus,
+            "orbitals": list(self.orbitals),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Chi1Partial:
+        """Inverse of :meth:`to_dict`."""
+        r0, r1 = d["rows"]
+        s0, s1, s2 = (_num(x) for x in d["sums"])
+        return cls(
+            (int(r0), int(r1)),
+            int(d["npts"]),
+            (s0, s1, s2),
+            _num(d["min_modulus"]),
+            tuple(int(o) for o in d["orbitals"]),
+        )
+
+
+def chi1_partial(
+    model: TightBindingModel,
+    ns: tuple[int, ...],
+    rows: Rows,
+    *,
+    n_occ: int,
+    orbitals: NDArray[np.int64],
+    shift: float = 0.5,
+    chunk: int = 1 << 14,
+    hessian_rule: str = "full",
+    u_transform: UTransform | None = None,
+) -> Chi1Partial:
+    """The chi_1 k-sums over the grid rows r0 <= i_0 < r1 (2D; parameters as :func:`chi_1`).
+
+    No gap check: the caller has judged the whole grid (a k-point with a closed direct gap
+    divides by zero in eq 107).
+    """
+    check_rows(ns, rows)
+    tot = np.zeros(3)
+    npts = 0
+    minmod = np.inf
+    # the l-sums of eq 102 hold K x 4 x N^3 complex temporaries: bound them near 128 MB
+    chunk = max(16, min(chunk, (1 << 27) // (64 * model.norb**3)))
+    for kc in _row_chunks(model, ns, shift, rows, chunk):
+        vals, mm = _chi1_chunk(model, kc, n_occ, orbitals, hessian_rule, u_transform)
+        tot += _column_sums(vals)
+        npts += kc.shape[0]
+        minmod = min(minmod, mm)
+    s0, s1, s2 = (float(x) for x in tot)
+    return Chi1Partial(rows, npts, (s0, s1, s2), float(minmod), tuple(int(o) for o in orbitals))
+
+
+def chi1_reduce(
+    model: TightBindingModel,
+    ns: tuple[int, ...],
+    partials: Sequence[Chi1Partial],
+    gap: GapInfo,
+) -> SusceptibilityResult:
+    """chi_1 of the whole grid from the partials of its row blocks (in row order); ``gap`` is
+    the whole grid's (reported with the result). ``ValueError`` when the blocks do not tile the
+    rows or used different gauge orbitals."""
+    _check_cover(ns, [p.rows for p in partials])
+    if len({p.orbitals for p in partials}) != 1:
+        raise ValueError("chi_1 partials in different gauges (gauge orbitals)")
+    npts = sum(p.npts for p in partials)
+    if npts != int(np.prod(ns)):
+        raise ValueError(f"the partials hold {npts} k-points, the grid {ns} has {np.prod(ns)}")
+    tot = np.sum(np.array([p.sums for p in partials], dtype=np.float64), axis=0)
+    chi_parts = tot / npts / model.cell_volume
+    return SusceptibilityResult(
+        chi=float(chi_parts.sum()),
+        parts={k: float(x) for k, x in zip(PARTS_CHI1, chi_parts, strict=True)},
+        magnetization=float("nan"),
+        grid=ns,
+        gap=gap,
+        extra={"gauge_min_modulus": min(p.min_modulus for p in partials)},
+    )
+
+
 def chi_1(
     model: TightBindingModel,
     n: int | tuple[int, ...],
@@ -974,13 +1407,14 @@ def chi_1(
     max_k_points: int = MAX_K_POINTS,
     orbitals: NDArray[np.int64] | None = None,
     hessian_rule: str = "full",
-    u_transform=None,
+    u_transform: UTransform | None = None,
 ) -> SusceptibilityResult:
     """chi^zz = chi_VV + chi_occ + chi_geo of eqs 70-73, in the paper's gauge (see module notes).
 
     ``orbitals[n]`` is the orbital whose component of band n is made real and positive (default:
     :func:`gauge_orbitals`). ``extra['gauge_min_modulus']`` is the smallest modulus of that
     component on the grid: near 0 the gauge is singular and the result depends on the gauge.
+    One row block over the whole grid (:func:`chi1_partial`) and :func:`chi1_reduce`.
     """
     if model.dim != 2:
         raise InvalidInput("chi_1 is implemented for 2D models", field=("model",))
@@ -989,25 +1423,18 @@ def chi_1(
     info = scan_gap(model, ns, filling, shift, chunk)
     require_gap(info, "the orbital susceptibility")
     orb = gauge_orbitals(model) if orbitals is None else np.asarray(orbitals, dtype=np.int64)
-    tot = np.zeros(3)
-    npts = 0
-    minmod = np.inf
-    # the l-sums of eq 102 hold K x 4 x N^3 complex temporaries: bound them near 128 MB
-    chunk = max(16, min(chunk, (1 << 27) // (64 * model.norb**3)))
-    for kc in _grid_chunks(model, ns, shift, chunk):
-        vals, mm = _chi1_chunk(model, kc, info.n_occ, orb, hessian_rule, u_transform)
-        tot += vals.sum(axis=0)
-        npts += kc.shape[0]
-        minmod = min(minmod, mm)
-    chi_parts = tot / npts / model.cell_volume
-    return SusceptibilityResult(
-        chi=float(chi_parts.sum()),
-        parts={k: float(x) for k, x in zip(PARTS_CHI1, chi_parts, strict=True)},
-        magnetization=float("nan"),
-        grid=ns,
-        gap=info,
-        extra={"gauge_min_modulus": float(minmod)},
+    part = chi1_partial(
+        model,
+        ns,
+        (0, ns[0]),
+        n_occ=info.n_occ,
+        orbitals=orb,
+        shift=shift,
+        chunk=chunk,
+        hessian_rule=hessian_rule,
+        u_transform=u_transform,
     )
+    return chi1_reduce(model, ns, [part], info)
 
 
 # ---------------------------------------------------------------------------------------------
