@@ -1,6 +1,7 @@
 """Write the behaviour snapshot of every preset body: ``python -m tests.app.snapshot_presets``
 (``--new``: only add the preset bodies the snapshot does not hold yet, leaving the others as
-they are: how a new preset joins the snapshot).
+they are: how a new preset joins the snapshot; ``--refresh CASE...``: recompute only those cases,
+for a deliberate change that moves them, said in the commit message).
 
 Each preset body (a sweep's every body) is POSTed to its endpoint in-process and the JSON answer
 is stored, gzip-compressed, in ``tests/app/snapshots/presets.json.gz``. The snapshot was taken before
@@ -74,9 +75,15 @@ def main() -> None:
     import sys
 
     data: dict[str, Any] = {}
-    if "--new" in sys.argv[1:]:
+    args = sys.argv[1:]
+    if "--new" in args or "--refresh" in args:
         with gzip.open(SNAPSHOT, "rt", encoding="utf-8") as f:
             data = json.load(f)
+    if "--refresh" in args:  # --refresh CASE...: recompute these cases (say why in the commit)
+        for case in args[args.index("--refresh") + 1 :]:
+            if case not in data:
+                raise SystemExit(f"no case {case!r} in the snapshot")
+            del data[case]
     data.update(asyncio.run(_collect(frozenset(data))))
     SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(SNAPSHOT, "wt", encoding="utf-8", compresslevel=9) as f:

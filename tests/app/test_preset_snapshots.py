@@ -179,6 +179,11 @@ def _scale(x: Any) -> float:
 #: of a time-reversal-symmetric Haldane model is ~1e-18 beside chi ~ 1).
 ROUNDOFF_KEYS = frozenset({"magnetization"})
 
+#: Objects whose entries are the parts of one sum (chi_1 = vv + occ + geo): a part that vanishes
+#: by symmetry (chi_VV of a time-reversal-symmetric model, ~1e-34 beside parts ~0.1) is judged
+#: against its siblings, as the sum is.
+PARTS = "/parts"
+
 #: Relative differences of two near-equal numbers (a k-grid convergence estimate, chi_1 against
 #: chi_2): their round-off is ~1e-16 absolute, so they are judged to 1e-12 absolute.
 RELATIVE_KEYS = frozenset({"relative_change", "relative_difference"})
@@ -207,7 +212,7 @@ def compare(old: Any, new: Any, path: str, errors: list[str], scale: float = 0.0
                 errors.append(f"{path}/{k}: missing")
                 continue
             # round-off quantities are judged against their largest numeric sibling
-            ks = max(s, _sibling_scale(old)) if k in ROUNDOFF_KEYS else s
+            ks = max(s, _sibling_scale(old)) if k in ROUNDOFF_KEYS or path.endswith(PARTS) else s
             ks = max(ks, 1.0) if k in RELATIVE_KEYS else ks
             compare(v, new[k], f"{path}/{k}", errors, ks)
     elif isinstance(old, list):
