@@ -23,7 +23,7 @@ from app import computations
 from app.cache import Cache, cache_key
 from app.computations import Computation
 from app.jobs import queue, sweeps
-from app.jobs.store import DONE, FINISHED, QUEUED, JobStore
+from app.jobs.store import DONE, FINISHED, QUEUED, JobStore, new_id
 from app.pool import unpack
 from app.settings import Settings
 from core.errors import CoreError, InvalidInput, LimitExceeded
@@ -219,22 +219,10 @@ class JobsService:
     ) -> tuple[str, list[str]]:
         """Validate every point first (nothing is queued when one is bad), then submit each."""
         self.check_points(len(points))
-        validated = []
-        for i, (values, body) in enumerate(points):
-            try:
-                validated.append(self.validate(comp, body))
-            except RequestValidationError as exc:
-                first = exc.errors()[0]
-                where = "/" + "/".join(str(p) for p in first["loc"][2:])
-                raise InvalidInput(
-                    f"point {i} (values {values}) is not a valid body: {where}: {first['msg']}",
-                    field=("axes",),
-                    fix="sweep values the endpoint accepts (its schema is at /docs)",
-                ) from None
-            except CoreError as exc:
-                exc.message = f"point {i} (values {values}): {exc.message}"
-                raise
-        swid = sweeps_id()
+        # every point is validated and keyed before any is queued (in a thread: up to
+        # max_sweep_points bodies)
+        validated = await anyio.to_thread.run_sync(self.validate_points, comp, points)
+        swid = new_id()
         sids = [
             await self.submit(comp, model, key, owner=owner, sweep=swid) for model, key in validated
         ]
@@ -253,6 +241,28 @@ class JobsService:
         except Exception as exc:
             raise JobsUnavailable(f"{type(exc).__name__}: {exc}") from None
         return swid, sids
+
+    def validate_points(
+        self, comp: Computation[Any], points: list[tuple[dict[str, Any], dict[str, Any]]]
+    ) -> list[tuple[BaseModel, str]]:
+        """:meth:`validate` of every point of a sweep; the first bad one is a 422 (or 413)
+        naming the point and its values."""
+        validated = []
+        for i, (values, body) in enumerate(points):
+            try:
+                validated.append(self.validate(comp, body))
+            except RequestValidationError as exc:
+                first = exc.errors()[0]
+                where = "/" + "/".join(str(p) for p in first["loc"][2:])
+                raise InvalidInput(
+                    f"point {i} (values {values}) is not a valid body: {where}: {first['msg']}",
+                    field=("axes",),
+                    fix="sweep values the endpoint accepts (its schema is at /docs)",
+                ) from None
+            except CoreError as exc:
+                exc.message = f"point {i} (values {values}): {exc.message}"
+                raise
+        return validated
 
     def check_points(self, n: int) -> None:
         """413 naming ``max_sweep_points`` for a sweep of ``n`` points."""
@@ -335,25 +345,14 @@ def _points(
     return out
 
 
-def sweeps_id() -> str:
-    from app.jobs.store import new_id
-
-    return new_id()
-
-
 def _registry() -> dict[str, Computation[Any]]:
     return computations.REGISTRY if computations.REGISTRY else computations.load_all()
 
 
 def _wrap(at: tuple[str | int, ...], body: Any) -> Any:
-    """The body as it sits in the request (for the error pointers of app/errors.py)."""
+    """The body as it sits in the request (``{"body": ...}``), for the error pointers of
+    app/errors.py."""
     doc: Any = body
     for part in reversed(at):
-        doc = {part: doc} if isinstance(part, str) else _list_at(part, doc)
+        doc = {part: doc}
     return doc
-
-
-def _list_at(i: int, v: Any) -> list[Any]:
-    out: list[Any] = [None] * (i + 1)
-    out[i] = v
-    return out

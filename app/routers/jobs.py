@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
+import anyio
 import orjson
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
@@ -18,7 +19,7 @@ from app.jobs.api import RETRY_AFTER_S, JobsService, JobsUnavailable, QueueFull,
 from app.jobs.sweeps import expand, preset_axes, series_csv
 from app.presets import all_presets
 from app.schemas.jobs import JobRequest, JobStatus, SweepRequest, SweepStatus
-from app.service import FormatQuery, Service, _json_body
+from app.service import KEY_INLINE_BODY_BYTES, FormatQuery, Service, _json_body
 from core.errors import InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
@@ -167,7 +168,11 @@ async def submit_job(
     try:
         jobs = _jobs(request)
         comp = jobs.resolve(body.endpoint)
-        model, key = jobs.validate(comp, body.body)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > KEY_INLINE_BODY_BYTES:  # off the event loop
+            model, key = await anyio.to_thread.run_sync(jobs.validate, comp, body.body)
+        else:
+            model, key = jobs.validate(comp, body.body)
         sid = await jobs.submit(comp, model, key, owner=_owner(request))
         rec = await jobs.read(sid, _owner(request))
     except (JobsUnavailable, QueueFull) as exc:
