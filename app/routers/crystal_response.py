@@ -5,11 +5,14 @@ verdict and warning lives there. Reference: :data:`core.references.DUFF_SIPE`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.computations import computation
+from app.computations import Split, computation
 from app.errors import COMPUTE_RESPONSES
 from app.media import build_model, check_model_size
 from app.schemas.crystal import HaldaneSpec, TightBindingSpec
@@ -39,21 +42,24 @@ def _bands(spec: HaldaneSpec | TightBindingSpec) -> int:
     return 2 if isinstance(spec, HaldaneSpec) else len(spec.orbitals)
 
 
+def _model_dim(spec: HaldaneSpec | TightBindingSpec) -> int:
+    """The dimension of the model a spec builds (the Haldane model is 2D)."""
+    return 2 if isinstance(spec, HaldaneSpec) else len(spec.lattice)
+
+
 def _limits(
     body: MagneticSusceptibilityRequest | Q2ConductivityRequest, settings: Settings, factor: int
 ) -> None:
     body.frequencies.check_size(settings)
     spec = body.model
     check_model_size(spec, settings)
-    if not isinstance(spec, HaldaneSpec):
-        if len(spec.lattice) != 2:
-            raise InvalidInput(
-                "the frequency-dependent response is implemented for 2D models",
-                field=("model", "lattice"),
-                fix="give 2 lattice vectors of 2 components",
-            )
-    if len(body.grid.n) != 2:
-        raise InvalidInput("the grid needs 2 sizes (2D model)", field=("grid", "n"))
+    dim = _model_dim(spec)
+    if len(body.grid.n) != dim:
+        raise InvalidInput(
+            f"the grid has {len(body.grid.n)} sizes but the model is {dim}-dimensional",
+            field=("grid", "n"),
+            fix=f"give {dim} grid sizes, one per lattice vector",
+        )
     nk = int(np.prod(body.grid.n))
     if nk > settings.max_k_points:
         raise LimitExceeded(
@@ -104,28 +110,111 @@ def _check_chi(body: MagneticSusceptibilityRequest, settings: Settings) -> None:
     _limits(body, settings, _CHI_M_FACTOR)
 
 
+def _q2_kwargs(body: Q2ConductivityRequest, settings: Settings) -> dict[str, Any]:
+    """The parameters of the q^2 blocks and reduction that come from the body."""
+    return {
+        "sigma_l": tuple(body.sigma_L),
+        "sigma_k": tuple(body.sigma_K),
+        "include_chi_m": body.include_tensors,
+        "filling": body.filling,
+        "max_k_points": settings.max_k_points,
+    }
+
+
+def _plan(body: MagneticSusceptibilityRequest | Q2ConductivityRequest, settings: Settings) -> int:
+    """Blocks of about ``job_block_k_points`` k-points of the grid and its half grid (1: do not
+    split); sizes only. A grid that does not match the model's dimension is the check's 422."""
+    if len(body.grid.n) != _model_dim(body.model):
+        return 1
+    return response_report.response_block_count(body.grid.n, settings.job_block_k_points)
+
+
+def q2_conductivity_block(
+    body: Q2ConductivityRequest, settings: Settings, index: int, count: int
+) -> bytes:
+    """The partial sums of block ``index`` of ``count`` (JSON; floats in shortest round-trip
+    form, so the reduction sees the block's numbers exactly)."""
+    model = build_model(body.model, settings)
+    return orjson.dumps(
+        response_report.q2_conductivity_block(
+            model,
+            tuple(body.grid.n),
+            _omega(body),
+            body.eta,
+            index,
+            count,
+            shift=body.grid.shift,
+            **_q2_kwargs(body, settings),
+        )
+    )
+
+
+def q2_conductivity_reduce(
+    body: Q2ConductivityRequest, settings: Settings, partials: list[bytes]
+) -> Report:
+    """The report from every block's partials (block order): the report of the unsplit run."""
+    model = build_model(body.model, settings)
+    return response_report.q2_conductivity_reduce(
+        model,
+        tuple(body.grid.n),
+        _omega(body),
+        body.eta,
+        [orjson.loads(p) for p in partials],
+        frequencies=body.frequencies.points(),
+        frequency_unit=body.frequencies.unit,
+        energy_unit=body.model.energy_unit,
+        length_unit=body.model.length_unit,
+        **_q2_kwargs(body, settings),
+    )
+
+
 @computation(
     "crystal-q2-conductivity",
     Q2ConductivityRequest,
     model=MODEL_NAME,
     version=response_report.RESPONSE_VERSION,
     check=_check_q2,
+    split=Split(_plan, q2_conductivity_block, q2_conductivity_reduce),
 )
 def q2_conductivity_run(body: Q2ConductivityRequest, settings: Settings) -> Report:
-    """The report of :func:`q2_conductivity` (runs in the compute pool)."""
+    """The report of :func:`q2_conductivity` (runs in the compute pool): the one-block plan
+    through the same block and reduction code as a split."""
+    return q2_conductivity_reduce(body, settings, [q2_conductivity_block(body, settings, 0, 1)])
+
+
+def magnetic_susceptibility_block(
+    body: MagneticSusceptibilityRequest, settings: Settings, index: int, count: int
+) -> bytes:
+    """The partial sums of block ``index`` of ``count`` (JSON, as for the q^2 conductivity)."""
     model = build_model(body.model, settings)
-    return response_report.q2_conductivity_report(
+    return orjson.dumps(
+        response_report.magnetic_susceptibility_block(
+            model,
+            tuple(body.grid.n),
+            _omega(body),
+            body.eta,
+            index,
+            count,
+            shift=body.grid.shift,
+            filling=body.filling,
+            max_k_points=settings.max_k_points,
+        )
+    )
+
+
+def magnetic_susceptibility_reduce(
+    body: MagneticSusceptibilityRequest, settings: Settings, partials: list[bytes]
+) -> Report:
+    """The report from every block's partials (block order): the report of the unsplit run."""
+    model = build_model(body.model, settings)
+    return response_report.magnetic_susceptibility_reduce(
         model,
         tuple(body.grid.n),
         _omega(body),
         body.eta,
-        sigma_l=tuple(body.sigma_L),
-        sigma_k=tuple(body.sigma_K),
-        include_chi_m=body.include_tensors,
+        [orjson.loads(p) for p in partials],
         frequencies=body.frequencies.points(),
         frequency_unit=body.frequencies.unit,
-        shift=body.grid.shift,
-        filling=body.filling,
         max_k_points=settings.max_k_points,
         energy_unit=body.model.energy_unit,
         length_unit=body.model.length_unit,
@@ -138,22 +227,13 @@ def q2_conductivity_run(body: Q2ConductivityRequest, settings: Settings) -> Repo
     model=MODEL_NAME,
     version=response_report.RESPONSE_VERSION,
     check=_check_chi,
+    split=Split(_plan, magnetic_susceptibility_block, magnetic_susceptibility_reduce),
 )
 def magnetic_susceptibility_run(body: MagneticSusceptibilityRequest, settings: Settings) -> Report:
-    """The report of :func:`magnetic_susceptibility` (runs in the compute pool)."""
-    model = build_model(body.model, settings)
-    return response_report.magnetic_susceptibility_report(
-        model,
-        tuple(body.grid.n),
-        _omega(body),
-        body.eta,
-        frequencies=body.frequencies.points(),
-        frequency_unit=body.frequencies.unit,
-        shift=body.grid.shift,
-        filling=body.filling,
-        max_k_points=settings.max_k_points,
-        energy_unit=body.model.energy_unit,
-        length_unit=body.model.length_unit,
+    """The report of :func:`magnetic_susceptibility` (runs in the compute pool): the one-block
+    plan through the same block and reduction code as a split."""
+    return magnetic_susceptibility_reduce(
+        body, settings, [magnetic_susceptibility_block(body, settings, 0, 1)]
     )
 
 
@@ -166,7 +246,7 @@ def magnetic_susceptibility_run(body: MagneticSusceptibilityRequest, settings: S
 async def q2_conductivity(
     body: Q2ConductivityRequest, request: Request, svc: ServiceDep, format: FormatQuery = "json"
 ) -> Response:
-    """The q^2 effective conductivity of a 2D insulator (Duff & Sipe eqs 11-17, 89-92).
+    """The q^2 effective conductivity of an insulator (Duff & Sipe eqs 11-17, 89-92).
 
     sigma_L^{izj}(w): the current along i driven by dB_z/dx^j; sigma_K^{i(ljk)}(w): by the
     symmetric second derivatives of E. Computed from the q^2 coefficient of the current response
@@ -175,7 +255,10 @@ async def q2_conductivity(
     Gaussian units; positive is the diamagnetic sign). Checks: `static_limit` (w = 0 against
     chi_2 on the same grid), `f_sum_rule` (eqs 103, 106, 107), `frequency_parity` (sec. VI.I,
     time-reversal-symmetric models), `grid_convergence` (grid against about half of it).
-    The preset `duff-sipe-fig5` reproduces the paper's Fig. 5.
+    2D models, or 3D ones with B along z: the components stay in-plane (i, j in x, y), the sum
+    runs over the 3D grid and the result is per unit volume. As a job, the Brillouin-zone sums
+    split into blocks of grid rows run on several workers. The preset `duff-sipe-fig5`
+    reproduces the paper's Fig. 5.
     """
     return await svc.respond(request, q2_conductivity_run, body, fmt=format)
 
@@ -200,5 +283,7 @@ async def magnetic_susceptibility(
     chi_M is *not* gauge invariant (the paper's point): the numbers are in the paper's gauge
     (eqs 98-101); the physical response is `/v1/crystal/q2-conductivity`. Trivial insulators
     only (a Chern insulator has no smooth gauge; `gauge_min_modulus` shows how close it came).
+    2D models, or 3D ones with B along z (every index of eq 74 for zz is in-plane, so kz is only
+    summed over; per unit volume). The parity check is evaluated on the half grid.
     """
     return await svc.respond(request, magnetic_susceptibility_run, body, fmt=format)

@@ -2,8 +2,8 @@
 (:data:`core.references.DUFF_SIPE`, secs. VI-VII, eqs 74-92, Fig. 5).
 
 Natural units hbar = e = 1 with c -> 1 (the SI form of the paper's Gaussian formulas): chi and
-sigma_L per unit area in e^2 E_u L_u^2 / hbar^2, with E_u, L_u the model's ``energy_unit`` and
-``length_unit``. The photon energies may be given in any frequency unit when the model's energies
+sigma_L per unit area (per unit volume for a 3D model, B along z) in e^2 E_u L_u^2 / hbar^2, with
+E_u, L_u the model's ``energy_unit`` and ``length_unit``. The photon energies may be given in any frequency unit when the model's energies
 are physical (eV, meV); a model in ``model`` units needs the grid in ``model`` units (hbar w in the
 model's energy unit). Sign: sigma_L^{xzy}(0) = -chi^zz_static (c chi in Gaussian units).
 """
@@ -22,8 +22,13 @@ SigmaKComponent = Literal["xxxx", "xxxy", "xxyy", "xyyy", "yxxx", "yxxy", "yxyy"
 
 
 class _ResponseRequest(StrictModel):
-    model: ModelSpec = Field(description="A 2D insulator: the Haldane model or a general one.")
-    grid: KGrid = Field(description="k-grid over the Brillouin zone (2 sizes).")
+    model: ModelSpec = Field(
+        description="An insulator: the Haldane model or a general one, 2D or 3D (a 3D model has "
+        "B along z; fields and currents stay in-plane and the results are per unit volume)."
+    )
+    grid: KGrid = Field(
+        description="k-grid over the Brillouin zone (one size per lattice vector: 2 or 3)."
+    )
     frequencies: FrequencyGrid = Field(
         description="Photon energies hbar w (any unit if the model's energies are physical, "
         "else 'model' = the model's energy unit)."
@@ -76,7 +81,9 @@ class MagneticSusceptibilityResponse(BaseModel):
 
     meta: ResponseMeta
     frequencies: list[float] = Field(description="The request's grid, in its unit.")
-    chi_M: ComplexArray = Field(description="chi_M^zz(w), eq 74 [e^2 E_u L_u^2/hbar^2 per area].")
+    chi_M: ComplexArray = Field(
+        description="chi_M^zz(w), eq 74 [e^2 E_u L_u^2/hbar^2 per area; per volume in 3D]."
+    )
     chi_static: float = Field(description="chi_2 (eqs 83-84) on the same grid.")
     gap: float = Field(description="Indirect gap on the grid [energy_unit].")
     grid: list[int]

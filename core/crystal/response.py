@@ -1,4 +1,4 @@
-"""Frequency-dependent q^2 response of 2D crystalline insulators (Duff & Sipe, secs. VI-VII).
+"""Frequency-dependent q^2 response of crystalline insulators (Duff & Sipe, secs. VI-VII).
 
 Units and conventions
 ---------------------
@@ -55,7 +55,17 @@ so the cost is (k-points) x (pairs) x (13 diagonalisations) plus (k-points) x (p
 (frequencies) x (components). Needs: any number of bands (closed-form eigenvectors for two,
 LAPACK per k otherwise); no analytic derivatives of eigenvectors; the per-pair expansion needs
 bands of equal occupation to stay non-degenerate near k (checked: a model where they touch is
-refused with InvalidInput). 2D models only (in-plane fields and currents, B along z).
+refused with InvalidInput).
+
+Dimensions: 2D models, and 3D models with B along z: q, the fields and the currents are in-plane
+(x, y), so the Peierls phases and vertices use the in-plane components (d_x, d_y) of each bond
+while e^{i k.d} uses all three; kz is a parameter of each term, the sum runs over the 3D grid and
+the result is per unit volume (-1/(N_k V_cell)). A stack of decoupled layers with spacing c gives
+the layer's value divided by c. Only the in-plane components (B^z, i, j in {x, y}) are offered.
+
+Splitting: every k-sum is a sum of per-k terms, so :func:`q2_partial` and :func:`chi_m_partial`
+return the partial sums over a block of grid rows and :func:`q2_reduce`, :func:`chi_m_reduce` the
+result from all blocks; the single-process functions are one block plus the same reduction.
 
 References: :data:`core.references.DUFF_SIPE` (eqs 5, 11-17, 89-92); G. D. Mahan, Many-Particle
 Physics (Kluwer 2000), sec. 3.8 (current-current response and the diamagnetic term); D. J.
@@ -65,14 +75,22 @@ doi:10.1103/PhysRevB.47.7995 (the lattice form of the kernel).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from core.crystal.bloch import MAX_K_POINTS, check_k_points, monkhorst_grid, occupied_count
+from core.crystal.bloch import (
+    MAX_K_POINTS,
+    bloch_derivatives,
+    check_k_points,
+    eigh_batched,
+    monkhorst_grid,
+    occupied_count,
+)
 from core.crystal.model import TightBindingModel
 from core.crystal.multipole import (
     EPS2,
@@ -81,17 +99,15 @@ from core.crystal.multipole import (
     berry_curl_elements,
     magnetization_elements,
 )
-from core.crystal.susceptibility import (
-    GapInfo,
-    gauge_orbitals,
-    require_gap,
-    scan_gap,
-)
+from core.crystal.susceptibility import GAP_TOL, GapInfo, gauge_orbitals, require_gap
 from core.errors import InvalidInput
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
 IntArray = NDArray[np.int64]
+#: ``phase(k) -> (theta (K, N), grad theta (K, 2, N), Hessian (K, 2, 2, N)[, third])``: a
+#: smooth gauge change of the eigenvectors (tests of the gauge dependence of eq 74).
+PhaseFunction = Callable[[FloatArray], tuple[FloatArray, FloatArray, FloatArray]]
 
 #: Largest |q.d| of the finite-difference stencil in q (d: bond vectors).
 Q_STEP_BOND: Final = 2e-3
@@ -189,12 +205,15 @@ def _q2_kernel(
 ):  # pragma: no cover - jit (tested through the Python wrapper)
     """Accumulate the q^2 coefficients of the Kubo kernel (see the module notes).
 
-    comps[c] = (b, a, j, m): the component K2^{ba,jm}. out_para[blk, w, c] (complex),
-    out_dia[blk, c] (real), out_k0[blk, 4] (K0^{ba}(q=0, w=0) at eta = 0, for the f-sum check),
-    out_diag[blk, 2] = (min direct gap, min splitting of equal-occupation bands) over the block.
+    kpts (K, D) and bd (H, D) are Cartesian (D = 2 or 3); q, the currents and the vertices are
+    in-plane (x, y). comps[c] = (b, a, j, m): the component K2^{ba,jm}. out_para[blk, w, c]
+    (complex), out_dia[blk, c] (real), out_k0[blk, 8] (K0^{ba}(q=0, w=0) at eta = 0 for the
+    f-sum check, then the diamagnetic part alone), out_diag[blk, 2] = (min direct gap, min
+    splitting of equal-occupation bands) over the block.
     ``power_shift`` = 1 accumulates the w-derivative instead (used for sigma_K at w = 0).
     """
     nk = kpts.shape[0]
+    kdim = kpts.shape[1]
     n = onsite.shape[0]
     ns = stencil.shape[0]
     nb = bd.shape[0]
@@ -230,10 +249,13 @@ def _q2_kernel(
         gmin = np.inf
         smin = np.inf
         for k in range(blk * 1024, min(nk, blk * 1024 + 1024)):
-            kx = kpts[k, 0]
-            ky = kpts[k, 1]
             for b in range(nb):
-                ekd[b] = bamp[b] * np.exp(1j * (kx * bd[b, 0] + ky * bd[b, 1]))
+                # k.d over all D components (3D: kz enters the phase only); the q-stencil, the
+                # vertices and the diamagnetic factors below use the in-plane d_x, d_y
+                kd = 0.0
+                for r in range(kdim):
+                    kd += kpts[k, r] * bd[b, r]
+                ekd[b] = bamp[b] * np.exp(1j * kd)
             for s in range(ns):
                 for i in range(n):
                     for j in range(n):
@@ -427,9 +449,12 @@ def _second_c(f, h, j, m):  # pragma: no cover - jit
     return 0.5 * (_curv_c(f, h, 2) - _curv_c(f, h, 0) - _curv_c(f, h, 1))
 
 
-def _bond_arrays(model: TightBindingModel):
+def _bond_arrays(
+    model: TightBindingModel,
+) -> tuple[FloatArray, ComplexArray, IntArray, IntArray, FloatArray]:
+    """Cartesian bond vectors (H, D), amplitudes, orbital indices and on-site energies."""
     return (
-        np.ascontiguousarray(model.bond_vectors()[:, :2], dtype=np.float64),
+        np.ascontiguousarray(model.bond_vectors(), dtype=np.float64),
         np.ascontiguousarray(model.hop_amplitude, dtype=np.complex128),
         np.ascontiguousarray(model.hop_from, dtype=np.int64),
         np.ascontiguousarray(model.hop_to, dtype=np.int64),
@@ -458,14 +483,15 @@ def _needed(sigma_l: tuple[str, ...], sigma_k: tuple[str, ...]) -> list[tuple[in
 
 @dataclass(frozen=True)
 class Q2Result:
-    """sigma_L, sigma_K and the q^2 kernel of a 2D insulator on a frequency grid.
+    """sigma_L, sigma_K and the q^2 kernel of an insulator (2D, or 3D with B along z).
 
     Attributes
     ----------
     omega : (W,) float
         hbar w (model energy unit).
     sigma_l : dict[str, (W,) complex]
-        sigma_L^{izj}(w), unit of chi (e^2 E_u L_u^2 / hbar^2 per area); sigma_L^{xzy}(0) = -chi^zz.
+        sigma_L^{izj}(w), unit of chi (e^2 E_u L_u^2 / hbar^2 per unit area in 2D, per unit
+        volume in 3D); sigma_L^{xzy}(0) = -chi^zz.
     sigma_k : dict[str, (W,) complex]
         sigma_K^{i(ljk)}(w), unit of chi per (E_u / hbar).
     k2 : dict[tuple[int, int, int, int], (W,) complex]
@@ -473,7 +499,7 @@ class Q2Result:
     k0_static : (2, 2) float
         K0^{ba}(q = 0, w = 0): zero for an insulator (f-sum rule), the residual of the grid.
     diamagnetic_scale : float
-        The largest |diamagnetic trace| per area, the scale of ``k0_static``.
+        The largest |diamagnetic trace| per area (volume), the scale of ``k0_static``.
     gap, min_splitting : float
         Smallest direct gap and smallest splitting of bands of equal occupation seen.
     q_step : float
@@ -494,46 +520,169 @@ class Q2Result:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def q2_conductivity(
-    model: TightBindingModel,
-    n: int | tuple[int, ...],
-    omega: FloatArray,
-    *,
-    eta: float | FloatArray,
-    sigma_l: tuple[str, ...] = ("xzy",),
-    sigma_k: tuple[str, ...] = (),
-    filling: int | None = None,
-    shift: float = 0.5,
-    max_k_points: int = MAX_K_POINTS,
-    gauge_seed: int = 0,
-) -> Q2Result:
-    """sigma_L^{izj}(w) and sigma_K^{i(ljk)}(w) of a 2D insulator (see the module notes).
+# ---------------------------------------------------------------------------------------------
+# Row blocks: the k-sum of the kernel as partial sums over blocks of grid rows
+# ---------------------------------------------------------------------------------------------
+#
+# The kernel is a sum over the k-grid of per-k terms, so it is additive over any partition of
+# the grid. A block is the grid rows r0 <= i_0 < r1 (first reduced coordinate), its k-points
+# taken from the whole grid of :func:`monkhorst_grid` (same bits in every block); the reduction
+# adds the partial sums in row order. The single-process functions are one block over all rows
+# followed by the same reduction, so a split differs from them by the order of additions only.
 
-    Parameters
-    ----------
-    model : TightBindingModel
-        A 2D model (InvalidInput otherwise).
-    n : int or (int, int)
-        k-grid per reciprocal direction.
-    omega : (W,) float
-        hbar w, model energy unit (any sign; 0 allowed).
-    eta : float or (W,) float
-        Broadening hbar 0+ >= 0 (model energy unit), one value or one per frequency. eta = 0 is
-        exact below the gap only. sigma_K at w = 0 is the eta = 0 limit.
-    sigma_l, sigma_k : tuple of str
-        Components (:data:`SIGMA_L_COMPONENTS`, :data:`SIGMA_K_COMPONENTS`).
-    gauge_seed : int
-        Non-zero: multiply every eigenvector by a pseudo-random phase (per k-point, stencil point
-        and band) before use, for the gauge-invariance tests.
+#: Grid rows r0 <= i_0 < r1 of a block.
+Rows = tuple[int, int]
 
-    Returns
-    -------
-    Q2Result
-    """
-    if model.dim != 2:
+
+def grid_sizes(model: TightBindingModel, n: int | Sequence[int]) -> tuple[int, ...]:
+    """The k-grid sizes per reciprocal vector (one per dimension of the model)."""
+    ns = (int(n),) * model.dim if isinstance(n, int) else tuple(int(x) for x in n)
+    if len(ns) != model.dim or min(ns) < 1:
         raise InvalidInput(
-            "the q^2 conductivity is implemented for 2D models", field=("model", "lattice")
+            f"the grid needs {model.dim} positive sizes (a {model.dim}D model)",
+            field=("grid", "n"),
         )
+    return ns
+
+
+def row_kpoints(
+    model: TightBindingModel, ns: tuple[int, ...], shift: float, rows: Rows
+) -> FloatArray:
+    """Cartesian k-points (K, D) of the grid rows r0 <= i_0 < r1, in grid order (a slice of
+    the whole grid of :func:`monkhorst_grid`, so each point has the same bits in every block)."""
+    r0, r1 = rows
+    if not 0 <= r0 < r1 <= ns[0]:
+        raise ValueError(f"rows {rows} are not a block of the {ns[0]} rows of the grid {ns}")
+    kpts, _ = monkhorst_grid(model, ns, shift)
+    stride = int(np.prod(ns[1:], dtype=np.int64))
+    return np.ascontiguousarray(kpts[r0 * stride : r1 * stride])
+
+
+def check_tiling(ns: tuple[int, ...], blocks: Sequence[Rows]) -> None:
+    """Raise ``ValueError`` unless ``blocks`` (in order) tile the rows 0..ns[0] once each."""
+    stop = 0
+    for r0, r1 in blocks:
+        if r0 != stop or r1 <= r0:
+            raise ValueError(f"the blocks {list(blocks)} do not tile the {ns[0]} rows of {ns}")
+        stop = r1
+    if stop != ns[0]:
+        raise ValueError(f"the blocks {list(blocks)} do not tile the {ns[0]} rows of {ns}")
+
+
+def _complex_list(z: ComplexArray) -> dict[str, list[float]]:
+    """JSON form of a complex array (flattened): real and imaginary parts as float lists."""
+    flat = np.asarray(z, dtype=np.complex128).reshape(-1)
+    return {"real": flat.real.tolist(), "imag": flat.imag.tolist()}
+
+
+def _num(x: Any) -> float:
+    """A float of a JSON value (JSON writers turn nan and inf into null: read as nan)."""
+    return float("nan") if x is None else float(x)
+
+
+def _complex_of(d: Mapping[str, Any], shape: tuple[int, ...]) -> ComplexArray:
+    re = np.array([_num(x) for x in d["real"]], dtype=np.float64)
+    im = np.array([_num(x) for x in d["imag"]], dtype=np.float64)
+    return (re + 1j * im).reshape(shape)
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _min_of(x: Any) -> float:
+    """A minimum from JSON: null is +inf (the minimum over no pair, e.g. no equal-occupation
+    bands in a two-band model)."""
+    return float("inf") if x is None else float(x)
+
+
+@dataclass(frozen=True)
+class Q2Partial:
+    """The k-sums of the q^2 kernel over a block of grid rows (see :func:`q2_partial`).
+
+    All sums are un-normalised (no -1/(N_k V_cell)). ``para`` (W, C): the paramagnetic q^2
+    coefficients per frequency and component ``comps`` (K2^{ba,jm} as (b, a, j, m)); ``dia``
+    (C,): the diamagnetic ones; ``k0`` (8,): K0^{ba}(0, 0) (4) and the diamagnetic trace alone
+    (4); ``dpara`` (C,): the w-derivative of ``para`` at w = 0, eta = 0 (sigma_K at w = 0), or
+    None when not needed; ``gap``, ``min_splitting``: the smallest direct gap and splitting of
+    equal-occupation bands over the block's stencil points.
+    """
+
+    rows: Rows
+    npts: int
+    comps: tuple[tuple[int, int, int, int], ...]
+    para: ComplexArray
+    dia: FloatArray
+    k0: FloatArray
+    dpara: ComplexArray | None
+    gap: float
+    min_splitting: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (floats in lists; complex as real and imaginary lists)."""
+        return {
+            "rows": list(self.rows),
+            "npts": self.npts,
+            "comps": [list(c) for c in self.comps],
+            "shape": list(self.para.shape),
+            "para": _complex_list(self.para),
+            "dia": [float(x) for x in self.dia],
+            "k0": [float(x) for x in self.k0],
+            "dpara": None if self.dpara is None else _complex_list(self.dpara),
+            "gap": _finite_or_none(self.gap),
+            "min_splitting": _finite_or_none(self.min_splitting),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Q2Partial:
+        """Inverse of :meth:`to_dict`."""
+        nw, nc = (int(x) for x in d["shape"])
+        r0, r1 = d["rows"]
+        comps = tuple((int(c[0]), int(c[1]), int(c[2]), int(c[3])) for c in d["comps"])
+        return cls(
+            rows=(int(r0), int(r1)),
+            npts=int(d["npts"]),
+            comps=comps,
+            para=_complex_of(d["para"], (nw, nc)),
+            dia=np.array([_num(x) for x in d["dia"]], dtype=np.float64),
+            k0=np.array([_num(x) for x in d["k0"]], dtype=np.float64),
+            dpara=None if d["dpara"] is None else _complex_of(d["dpara"], (nc,)),
+            gap=_min_of(d["gap"]),
+            min_splitting=_min_of(d["min_splitting"]),
+        )
+
+
+@dataclass(frozen=True)
+class _Q2Inputs:
+    """Validated inputs of the kernel (shared by :func:`q2_partial` and :func:`q2_reduce`)."""
+
+    ns: tuple[int, ...]
+    omega: FloatArray
+    eta: FloatArray
+    sigma_l: tuple[str, ...]
+    sigma_k: tuple[str, ...]
+    comps: tuple[tuple[int, int, int, int], ...]
+    nocc: int
+    q_step: float
+    zero: NDArray[np.bool_]
+
+    @property
+    def derivative(self) -> bool:
+        """Whether sigma_K at w = 0 needs the w-derivative pass."""
+        return bool(self.sigma_k) and bool(np.any(self.zero))
+
+
+def _q2_inputs(
+    model: TightBindingModel,
+    n: int | Sequence[int],
+    omega: FloatArray,
+    eta: float | FloatArray,
+    sigma_l: Sequence[str],
+    sigma_k: Sequence[str],
+    filling: int | None,
+    max_k_points: int,
+) -> _Q2Inputs:
+    ns = grid_sizes(model, n)
     for c in sigma_l:
         if c not in SIGMA_L_COMPONENTS:
             raise InvalidInput(
@@ -551,45 +700,136 @@ def q2_conductivity(
     if not np.all(np.isfinite(eta)) or np.any(np.asarray(eta) < 0):
         raise InvalidInput("eta (hbar 0+) must be finite and >= 0", field=("eta",))
     nocc = occupied_count(model, filling)
-    ns = (n,) * 2 if isinstance(n, int) else tuple(n)
     check_k_points(int(np.prod(ns)), max_k_points)
     w = np.ascontiguousarray(np.asarray(omega, dtype=np.float64).reshape(-1))
-    kpts, _ = monkhorst_grid(model, ns, shift)
-    bonds = _bond_arrays(model)
-    dmax = float(np.max(np.abs(bonds[0]))) if bonds[0].size else 1.0
-    h = Q_STEP_BOND / max(dmax, 1e-300)
-    comps_l = _needed(tuple(sigma_l), tuple(sigma_k))
-    comps = np.array(comps_l, dtype=np.int64).reshape(-1, 4)
-    nblk = (kpts.shape[0] + BLOCK - 1) // BLOCK
-
-    def run(freqs: FloatArray, shift_power: int, eta_: FloatArray):
-        para = np.zeros((nblk, freqs.shape[0], comps.shape[0]), dtype=np.complex128)
-        dia = np.zeros((nblk, comps.shape[0]))
-        k0 = np.zeros((nblk, 8))
-        diag = np.zeros((nblk, 2))
-        _q2_kernel(  # type: ignore[call-arg]
-            kpts,
-            _stencil(h),
-            *bonds,
-            nocc,
-            freqs,
-            eta_,
-            comps,
-            shift_power,
-            int(gauge_seed),
-            para,
-            dia,
-            k0,
-            diag,
-        )
-        return para.sum(axis=0), dia.sum(axis=0), k0.sum(axis=0), diag
-
     etas = np.broadcast_to(np.asarray(eta, dtype=np.float64), w.shape).copy()
-    para, dia, k0, diag = run(w, 0, etas)
-    gap = float(diag[:, 0].min())
-    split = float(diag[:, 1].min())
+    d = model.bond_vectors()[:, :2]  # q and the vertices are in-plane
+    dmax = float(np.max(np.abs(d))) if d.size else 0.0
+    h = Q_STEP_BOND / (dmax if dmax > 0.0 else 1.0)
+    zero = np.abs(w) <= 1e-12 * max(1.0, float(np.max(np.abs(w))) if w.size else 1.0)
+    return _Q2Inputs(
+        ns,
+        w,
+        etas,
+        tuple(sigma_l),
+        tuple(sigma_k),
+        tuple(_needed(tuple(sigma_l), tuple(sigma_k))),
+        nocc,
+        h,
+        zero,
+    )
+
+
+def _kernel_sums(
+    model: TightBindingModel,
+    kpts: FloatArray,
+    spec: _Q2Inputs,
+    freqs: FloatArray,
+    eta: FloatArray,
+    shift_power: int,
+    gauge_seed: int,
+) -> tuple[ComplexArray, FloatArray, FloatArray, FloatArray]:
+    """One kernel pass over ``kpts``: sums of para (W, C), dia (C,), k0 (8,); diag (2,) minima."""
+    comps = np.array(spec.comps, dtype=np.int64).reshape(-1, 4)
+    nblk = (kpts.shape[0] + BLOCK - 1) // BLOCK
+    para = np.zeros((nblk, freqs.shape[0], comps.shape[0]), dtype=np.complex128)
+    dia = np.zeros((nblk, comps.shape[0]))
+    k0 = np.zeros((nblk, 8))
+    diag = np.zeros((nblk, 2))
+    _q2_kernel(
+        kpts,
+        _stencil(spec.q_step),
+        *_bond_arrays(model),
+        spec.nocc,
+        freqs,
+        eta,
+        comps,
+        shift_power,
+        int(gauge_seed),
+        para,
+        dia,
+        k0,
+        diag,
+    )
+    return para.sum(axis=0), dia.sum(axis=0), k0.sum(axis=0), diag.min(axis=0)
+
+
+def q2_partial(
+    model: TightBindingModel,
+    n: int | Sequence[int],
+    rows: Rows,
+    omega: FloatArray,
+    *,
+    eta: float | FloatArray,
+    sigma_l: Sequence[str] = ("xzy",),
+    sigma_k: Sequence[str] = (),
+    filling: int | None = None,
+    shift: float = 0.5,
+    max_k_points: int = MAX_K_POINTS,
+    gauge_seed: int = 0,
+) -> Q2Partial:
+    """The kernel sums of :func:`q2_conductivity` over the grid rows r0 <= i_0 < r1.
+
+    Parameters as :func:`q2_conductivity`; ``rows`` = (r0, r1). No gap check here:
+    :func:`q2_reduce` judges the whole grid.
+    """
+    spec = _q2_inputs(model, n, omega, eta, sigma_l, sigma_k, filling, max_k_points)
+    kpts = row_kpoints(model, spec.ns, shift, rows)
+    para, dia, k0, diag = _kernel_sums(model, kpts, spec, spec.omega, spec.eta, 0, gauge_seed)
+    dpara = None
+    if spec.derivative:
+        dp, _, _, _ = _kernel_sums(model, kpts, spec, np.zeros(1), np.zeros(1), 1, gauge_seed)
+        dpara = dp[0]
+    return Q2Partial(
+        rows=(int(rows[0]), int(rows[1])),
+        npts=int(kpts.shape[0]),
+        comps=spec.comps,
+        para=para,
+        dia=dia,
+        k0=k0,
+        dpara=dpara,
+        gap=float(diag[0]),
+        min_splitting=float(diag[1]),
+    )
+
+
+def q2_reduce(
+    model: TightBindingModel,
+    n: int | Sequence[int],
+    omega: FloatArray,
+    partials: Sequence[Q2Partial],
+    *,
+    eta: float | FloatArray,
+    sigma_l: Sequence[str] = ("xzy",),
+    sigma_k: Sequence[str] = (),
+    filling: int | None = None,
+    max_k_points: int = MAX_K_POINTS,
+) -> Q2Result:
+    """sigma_L, sigma_K of the whole grid from the partials of its row blocks (in row order).
+
+    The other parameters must be those the partials were computed with. Raises
+    :class:`NotAnInsulator` / :class:`InvalidInput` (gap, touching bands) as
+    :func:`q2_conductivity` does, and ``ValueError`` when the partials do not tile the grid or
+    hold other components or frequencies.
+    """
+    spec = _q2_inputs(model, n, omega, eta, sigma_l, sigma_k, filling, max_k_points)
+    check_tiling(spec.ns, [p.rows for p in partials])
+    nw, nc = spec.omega.shape[0], len(spec.comps)
+    for p in partials:
+        if p.comps != spec.comps or p.para.shape != (nw, nc):
+            raise ValueError("q^2 partials of other components or frequencies")
+        if spec.derivative and p.dpara is None:
+            raise ValueError("a q^2 partial lacks the w-derivative at w = 0")
+    npts = sum(p.npts for p in partials)
+    if npts != int(np.prod(spec.ns)):
+        raise ValueError(f"the partials hold {npts} k-points, the grid {spec.ns} more or less")
+    para = np.sum(np.stack([p.para for p in partials]), axis=0)
+    dia = np.sum(np.stack([p.dia for p in partials]), axis=0)
+    k0 = np.sum(np.stack([p.k0 for p in partials]), axis=0)
+    gap = min(p.gap for p in partials)
+    split = min(p.min_splitting for p in partials)
     if gap <= DEGENERACY_TOL:
-        require_gap(GapInfo(nocc, 0.0, gap, gap), "the q^2 conductivity")
+        require_gap(GapInfo(spec.nocc, 0.0, gap, gap), "the q^2 conductivity")
     if split <= DEGENERACY_TOL:
         raise InvalidInput(
             f"bands of equal occupation touch on this grid (splitting {split:.3g}); the per-pair "
@@ -597,32 +837,35 @@ def q2_conductivity(
             field=("model",),
             fix="lift the degeneracy (e.g. a small on-site difference) or use another model",
         )
-    norm = -1.0 / (kpts.shape[0] * model.cell_volume)  # -(q_e^2 / A), q_e^2 = 1
-    k2 = {c: norm * (para[:, i] + dia[i]) for i, c in enumerate(comps_l)}
-    # sigma_K at w = 0: the w-derivative of the symmetric part
-    zero = np.abs(w) <= 1e-12 * max(1.0, float(np.max(np.abs(w))) if w.size else 1.0)
+    norm = -1.0 / (npts * model.cell_volume)  # -(q_e^2 / V_cell), q_e^2 = 1; area in 2D
+    k2 = {c: norm * (para[:, i] + dia[i]) for i, c in enumerate(spec.comps)}
     dk2: dict[tuple[int, int, int, int], ComplexArray] = {}
-    if sigma_k and np.any(zero):
-        dpara, _, _, _ = run(np.zeros(1), 1, np.zeros(1))
-        dk2 = {c: norm * dpara[:, i] for i, c in enumerate(comps_l)}
+    if spec.derivative:
+        dpara = np.sum(np.stack([p.dpara for p in partials if p.dpara is not None]), axis=0)
+        dk2 = {c: norm * dpara[i : i + 1] for i, c in enumerate(spec.comps)}
+    w, zero = spec.omega, spec.zero
 
-    def kk(b: int, a: int, j: int, m: int, table) -> ComplexArray:
+    def kk(
+        b: int, a: int, j: int, m: int, table: dict[tuple[int, int, int, int], ComplexArray]
+    ) -> ComplexArray:
         return table[(b, a, min(j, m), max(j, m))]
 
     out_l: dict[str, ComplexArray] = {}
-    for c in sigma_l:
+    for c in spec.sigma_l:
         i = _AX[c[0]]
         if c[2] == "x":
             out_l[c] = (2.0 / 3.0) * (kk(i, 1, 0, 0, k2) - kk(i, 0, 0, 1, k2))
         else:
             out_l[c] = -(2.0 / 3.0) * (kk(i, 0, 1, 1, k2) - kk(i, 1, 0, 1, k2))
     out_k: dict[str, ComplexArray] = {}
-    for c in sigma_k:
+    for c in spec.sigma_k:
         i = _AX[c[0]]
         idx = [_AX[x] for x in c[1:]]
 
-        def sym(table, i=i, idx=idx):
-            tot = 0.0
+        def sym(
+            table: dict[tuple[int, int, int, int], ComplexArray], i: int = i, idx: list[int] = idx
+        ) -> ComplexArray:
+            tot: ComplexArray = np.zeros(1, dtype=np.complex128)
             for p in range(3):
                 rest = idx[:p] + idx[p + 1 :]
                 tot = tot + kk(i, idx[p], rest[0], rest[1], table)
@@ -641,12 +884,66 @@ def q2_conductivity(
         k2=k2,
         k0_static=(norm * k0[:4]).reshape(2, 2),
         diamagnetic_scale=float(np.max(np.abs(norm * k0[4:]))),
-        gap=gap,
-        min_splitting=split,
-        q_step=h,
-        grid=ns,
-        eta=etas,
+        gap=float(gap),
+        min_splitting=float(split),
+        q_step=spec.q_step,
+        grid=spec.ns,
+        eta=spec.eta,
     )
+
+
+def q2_conductivity(
+    model: TightBindingModel,
+    n: int | Sequence[int],
+    omega: FloatArray,
+    *,
+    eta: float | FloatArray,
+    sigma_l: Sequence[str] = ("xzy",),
+    sigma_k: Sequence[str] = (),
+    filling: int | None = None,
+    shift: float = 0.5,
+    max_k_points: int = MAX_K_POINTS,
+    gauge_seed: int = 0,
+) -> Q2Result:
+    """sigma_L^{izj}(w) and sigma_K^{i(ljk)}(w) of an insulator (see the module notes).
+
+    Parameters
+    ----------
+    model : TightBindingModel
+        A 2D model, or a 3D one with B along z (fields, currents and q in-plane; kz is summed
+        over, the result is per unit volume).
+    n : int or tuple of int
+        k-grid per reciprocal direction (one size per dimension).
+    omega : (W,) float
+        hbar w, model energy unit (any sign; 0 allowed).
+    eta : float or (W,) float
+        Broadening hbar 0+ >= 0 (model energy unit), one value or one per frequency. eta = 0 is
+        exact below the gap only. sigma_K at w = 0 is the eta = 0 limit.
+    sigma_l, sigma_k : tuple of str
+        Components (:data:`SIGMA_L_COMPONENTS`, :data:`SIGMA_K_COMPONENTS`).
+    gauge_seed : int
+        Non-zero: multiply every eigenvector by a pseudo-random phase (per k-point, stencil point
+        and band) before use, for the gauge-invariance tests.
+
+    Returns
+    -------
+    Q2Result
+
+    Notes
+    -----
+    One row block over the whole grid (:func:`q2_partial`) and :func:`q2_reduce`: the code a
+    split evaluation runs on blocks of rows.
+    """
+    ns = grid_sizes(model, n)
+    kw: dict[str, Any] = {
+        "eta": eta,
+        "sigma_l": tuple(sigma_l),
+        "sigma_k": tuple(sigma_k),
+        "filling": filling,
+        "max_k_points": max_k_points,
+    }
+    part = q2_partial(model, ns, (0, ns[0]), omega, shift=shift, gauge_seed=gauge_seed, **kw)
+    return q2_reduce(model, ns, omega, [part], **kw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -660,10 +957,12 @@ PARTS_CHI_M: Final[tuple[str, ...]] = ("occ", "vv", "itinerant", "geo", "atomic"
 
 @dataclass(frozen=True)
 class ChiMResult:
-    """chi_M^zz(w) of eq 74 on a frequency grid (unit of the static chi, per area).
+    """chi_M^zz(w) of eq 74 on a frequency grid (unit of the static chi, per area; per volume
+    for a 3D model).
 
     ``parts[name]`` (W,) complex for :data:`PARTS_CHI_M`; ``chi`` their sum; ``min_modulus`` the
-    smallest modulus of the gauge-fixing component (near 0: the gauge is singular, Chern phase).
+    smallest modulus of the gauge-fixing component (near 0: the gauge is singular, Chern phase);
+    ``gap_info`` the band edges of the grid (model energy unit).
     """
 
     omega: FloatArray
@@ -672,6 +971,7 @@ class ChiMResult:
     grid: tuple[int, ...]
     eta: FloatArray
     min_modulus: float
+    gap_info: GapInfo | None = None
 
 
 def _chi_m_chunk(jet, nocc: int, omega: FloatArray, eta: FloatArray) -> dict[str, ComplexArray]:
@@ -743,9 +1043,76 @@ def _chi_m_chunk(jet, nocc: int, omega: FloatArray, eta: FloatArray) -> dict[str
     }
 
 
-def chi_m_paper(
+@dataclass(frozen=True)
+class ChiMPartial:
+    """The k-sums of chi_M^zz(w) (eq 74) over a block of grid rows (see :func:`chi_m_partial`).
+
+    ``sums[part]`` (W,) complex, un-normalised (no 1/(N_k V_cell)), for :data:`PARTS_CHI_M`, or
+    None when the block's direct gap closes (the reduction refuses the grid then); ``gap``: the
+    block's valence maximum, conduction minimum and smallest direct gap; ``min_modulus``: the
+    smallest modulus of the gauge-fixing component over the block (inf when not evaluated).
+    """
+
+    rows: Rows
+    npts: int
+    sums: dict[str, ComplexArray] | None
+    gap: GapInfo
+    min_modulus: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "rows": list(self.rows),
+            "npts": self.npts,
+            "sums": None
+            if self.sums is None
+            else {p: _complex_list(v) for p, v in self.sums.items()},
+            "gap": [
+                self.gap.n_occ,
+                self.gap.valence_max,
+                self.gap.conduction_min,
+                self.gap.direct_gap_min,
+            ],
+            "min_modulus": _finite_or_none(self.min_modulus),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ChiMPartial:
+        """Inverse of :meth:`to_dict`."""
+        r0, r1 = d["rows"]
+        sums = d["sums"]
+        nocc, vmax, cmin, dmin = d["gap"]
+        return cls(
+            rows=(int(r0), int(r1)),
+            npts=int(d["npts"]),
+            sums=None
+            if sums is None
+            else {p: _complex_of(sums[p], (len(sums[p]["real"]),)) for p in PARTS_CHI_M},
+            gap=GapInfo(int(nocc), _num(vmax), _num(cmin), _num(dmin)),
+            min_modulus=_min_of(d["min_modulus"]),
+        )
+
+
+def _chi_m_inputs(
     model: TightBindingModel,
-    n: int | tuple[int, ...],
+    n: int | Sequence[int],
+    omega: FloatArray,
+    eta: float | FloatArray,
+    max_k_points: int,
+) -> tuple[tuple[int, ...], FloatArray, FloatArray]:
+    if not np.all(np.isfinite(eta)) or np.any(np.asarray(eta) < 0):
+        raise InvalidInput("eta (hbar 0+) must be finite and >= 0", field=("eta",))
+    ns = grid_sizes(model, n)
+    check_k_points(int(np.prod(ns)), max_k_points)
+    w = np.asarray(omega, dtype=np.float64).reshape(-1)
+    etas = np.broadcast_to(np.asarray(eta, dtype=np.float64), w.shape).copy()
+    return ns, w, etas
+
+
+def chi_m_partial(
+    model: TightBindingModel,
+    n: int | Sequence[int],
+    rows: Rows,
     omega: FloatArray,
     *,
     eta: float | FloatArray,
@@ -754,9 +1121,100 @@ def chi_m_paper(
     chunk: int = 4096,
     max_k_points: int = MAX_K_POINTS,
     orbitals: NDArray[np.int64] | None = None,
-    phase=None,
+    phase: PhaseFunction | None = None,
+) -> ChiMPartial:
+    """The k-sums of :func:`chi_m_paper` over the grid rows r0 <= i_0 < r1.
+
+    Parameters as :func:`chi_m_paper`. The block's band edges come from one diagonalisation per
+    k-point before the band jets; where the block's direct gap closes the sums are skipped (the
+    jets divide by E_n - E_m) and :func:`chi_m_reduce` refuses the grid.
+    """
+    ns, w, etas = _chi_m_inputs(model, n, omega, eta, max_k_points)
+    nocc = occupied_count(model, filling)
+    kpts = row_kpoints(model, ns, shift, rows)
+    vmax, cmin, dmin = -np.inf, np.inf, np.inf
+    for s0 in range(0, kpts.shape[0], chunk):
+        e, _ = eigh_batched(bloch_derivatives(model, kpts[s0 : s0 + chunk], order=0).h)
+        vmax = max(vmax, float(e[:, nocc - 1].max()))
+        cmin = min(cmin, float(e[:, nocc].min()))
+        dmin = min(dmin, float((e[:, nocc] - e[:, nocc - 1]).min()))
+    gap = GapInfo(nocc, vmax, cmin, dmin)
+    rr = (int(rows[0]), int(rows[1]))
+    if dmin <= GAP_TOL:
+        return ChiMPartial(rr, int(kpts.shape[0]), None, gap, float("inf"))
+    orb = gauge_orbitals(model) if orbitals is None else np.asarray(orbitals, dtype=np.int64)
+    tot = {p: np.zeros(w.shape[0], dtype=np.complex128) for p in PARTS_CHI_M}
+    minmod = np.inf
+    for s0 in range(0, kpts.shape[0], chunk):
+        kc = kpts[s0 : s0 + chunk]
+        jet = band_jet(model, kc, orb, None if phase is None else phase(kc))
+        minmod = min(minmod, jet.min_modulus)
+        for p, val in _chi_m_chunk(jet, nocc, w, etas).items():
+            tot[p] += val
+    return ChiMPartial(rr, int(kpts.shape[0]), tot, gap, float(minmod))
+
+
+def chi_m_reduce(
+    model: TightBindingModel,
+    n: int | Sequence[int],
+    omega: FloatArray,
+    partials: Sequence[ChiMPartial],
+    *,
+    eta: float | FloatArray,
+    max_k_points: int = MAX_K_POINTS,
 ) -> ChiMResult:
-    """chi_M^zz(w) of eq 74 as printed (2D, spinless) in the paper's gauge (multipole.band_jet).
+    """chi_M^zz(w) of the whole grid from the partials of its row blocks (in row order).
+
+    Raises :class:`NotAnInsulator` when the grid has no gap (as :func:`chi_m_paper`) and
+    ``ValueError`` when the partials do not tile the grid.
+    """
+    ns, w, etas = _chi_m_inputs(model, n, omega, eta, max_k_points)
+    check_tiling(ns, [p.rows for p in partials])
+    info = GapInfo(
+        partials[0].gap.n_occ,
+        max(p.gap.valence_max for p in partials),
+        min(p.gap.conduction_min for p in partials),
+        min(p.gap.direct_gap_min for p in partials),
+    )
+    require_gap(info, "chi_M(w)")
+    npts = sum(p.npts for p in partials)
+    if npts != int(np.prod(ns)):
+        raise ValueError(f"the partials hold {npts} k-points, the grid {ns} more or less")
+    sums = [p.sums for p in partials]
+    if any(s is None for s in sums):  # pragma: no cover - a closed direct gap closes the gap
+        raise ValueError("a chi_M block without sums on a gapped grid")
+    norm = 1.0 / (npts * model.cell_volume)
+    parts = {
+        p: norm * np.sum(np.stack([s[p] for s in sums if s is not None]), axis=0)
+        for p in PARTS_CHI_M
+    }
+    if any(v.shape != w.shape for v in parts.values()):
+        raise ValueError("chi_M partials of other frequencies")
+    return ChiMResult(
+        omega=w,
+        chi=np.sum(np.stack(list(parts.values())), axis=0),
+        parts=parts,
+        grid=ns,
+        eta=etas,
+        min_modulus=float(min(p.min_modulus for p in partials)),
+        gap_info=info,
+    )
+
+
+def chi_m_paper(
+    model: TightBindingModel,
+    n: int | Sequence[int],
+    omega: FloatArray,
+    *,
+    eta: float | FloatArray,
+    filling: int | None = None,
+    shift: float = 0.5,
+    chunk: int = 4096,
+    max_k_points: int = MAX_K_POINTS,
+    orbitals: NDArray[np.int64] | None = None,
+    phase: PhaseFunction | None = None,
+) -> ChiMResult:
+    """chi_M^zz(w) of eq 74 as printed (spinless) in the paper's gauge (multipole.band_jet).
 
     Line 1 with f_nm and (Delta_mn - hbar(w + i 0+)); line 2 with the ordinary-derivative curl
     Omega_nm (diagonal: the Berry curvature); line 3 with the ordinary d_a d_c v^d_nm of
@@ -766,34 +1224,26 @@ def chi_m_paper(
     w != 0 the tensor depends on the gauge (section VI, the paper's point): ``phase(k) -> (theta,
     grad theta, Hessian)`` per band changes it. For the zz component the w-dependent term of line
     2 vanishes identically (Om_nm Om_mn is symmetric under n <-> m).
+
+    2D models, or 3D ones with B along z: every index of eq 74 for kl = zz is in-plane
+    (eps^{zab}, M^z, Omega^z, eps^{zcd} eps^{zab}), so the 3D integrand at each k is the 2D one
+    with kz a parameter and the 3D chi_M^zz is the sum over the 3D grid, per unit volume (the
+    (2 pi)^3 of eq 74). The gauge condition is imposed per k-point, and no kz-derivative enters.
+
+    One row block over the whole grid (:func:`chi_m_partial`) and :func:`chi_m_reduce`.
     """
-    if model.dim != 2:
-        raise InvalidInput("chi_M(w) is implemented for 2D models", field=("model", "lattice"))
-    if not np.all(np.isfinite(eta)) or np.any(np.asarray(eta) < 0):
-        raise InvalidInput("eta (hbar 0+) must be finite and >= 0", field=("eta",))
-    ns = (n,) * 2 if isinstance(n, int) else tuple(n)
-    check_k_points(int(np.prod(ns)), max_k_points)
-    info = scan_gap(model, ns, filling, shift)
-    require_gap(info, "chi_M(w)")
-    orb = gauge_orbitals(model) if orbitals is None else np.asarray(orbitals, dtype=np.int64)
-    w = np.asarray(omega, dtype=np.float64).reshape(-1)
-    etas = np.broadcast_to(np.asarray(eta, dtype=np.float64), w.shape).copy()
-    kpts, _ = monkhorst_grid(model, ns, shift)
-    tot = {p: np.zeros(w.shape[0], dtype=np.complex128) for p in PARTS_CHI_M}
-    minmod = np.inf
-    for s0 in range(0, kpts.shape[0], chunk):
-        kc = kpts[s0 : s0 + chunk]
-        jet = band_jet(model, kc, orb, None if phase is None else phase(kc))
-        minmod = min(minmod, jet.min_modulus)
-        for p, val in _chi_m_chunk(jet, info.n_occ, w, etas).items():
-            tot[p] += val
-    norm = 1.0 / (kpts.shape[0] * model.cell_volume)
-    parts = {p: norm * v for p, v in tot.items()}
-    return ChiMResult(
-        omega=w,
-        chi=np.sum(np.stack(list(parts.values())), axis=0),
-        parts=parts,
-        grid=ns,
-        eta=etas,
-        min_modulus=float(minmod),
+    ns, _, _ = _chi_m_inputs(model, n, omega, eta, max_k_points)
+    part = chi_m_partial(
+        model,
+        ns,
+        (0, ns[0]),
+        omega,
+        eta=eta,
+        filling=filling,
+        shift=shift,
+        chunk=chunk,
+        max_k_points=max_k_points,
+        orbitals=orbitals,
+        phase=phase,
     )
+    return chi_m_reduce(model, ns, omega, [part], eta=eta, max_k_points=max_k_points)
