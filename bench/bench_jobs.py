@@ -54,7 +54,7 @@ def _env(ns: str, **extra: str) -> dict[str, str]:
         "SUSC_CACHE_KEY_PREFIX": ns + ":cache:",
         "SUSC_COMPUTE_WORKERS": "1",
         "SUSC_COMPUTE_BACKEND": "thread",
-        "SUSC_LOG_LEVEL": "WARNING",
+        "SUSC_LOG_LEVEL": "INFO",  # the workers announce readiness at INFO
         "SUSC_ACCESS_LOG": "false",
         **extra,
     }

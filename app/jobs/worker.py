@@ -54,7 +54,7 @@ log = logging.getLogger("app.jobs.worker")
 CANCEL_POLL_S: Final = 0.25
 #: Longest pause of an idle worker between two looks at the queue, milliseconds (Dramatiq backs
 #: off up to it): the latency a job can wait in an idle cluster.
-IDLE_POLL_MS: Final = 200
+IDLE_POLL_MS: Final = 50
 #: How long running messages may take to finish after SIGTERM, seconds.
 SHUTDOWN_GRACE_S: Final = 20.0
 
