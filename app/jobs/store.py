@@ -187,6 +187,17 @@ end
 return #ids
 """
 
+# ARGV: prefix, cid, now: a queued computation whose block starts is running again
+_RESUME = """
+local P = ARGV[1]
+local ck = P .. 'comp:' .. ARGV[2]
+if redis.call('HGET', ck, 'state') ~= 'queued' then return 0 end
+redis.call('HSET', ck, 'state', 'running')
+redis.call('ZREM', P .. 'state:queued', ARGV[2])
+redis.call('ZADD', P .. 'state:running', ARGV[3], ARGV[2])
+return 1
+"""
+
 # ARGV: prefix, cid, index, partial, count, ttl, worker -> number of blocks stored
 _PART = """
 local P = ARGV[1]
@@ -253,6 +264,7 @@ class JobStore:
         self._finish = self.redis.register_script(_FINISH)
         self._requeue = self.redis.register_script(_REQUEUE_IDLE)
         self._part = self.redis.register_script(_PART)
+        self._resume = self.redis.register_script(_RESUME)
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -482,6 +494,12 @@ class JobStore:
 
     async def set_blocks(self, cid: str, count: int) -> None:
         await self.redis.hset(self.k("comp", cid), mapping={"blocks": count, "progress": 0.0})
+
+    async def resume(self, cid: str) -> bool:
+        """A block of ``cid`` starts: a split computation put back to ``queued`` (no worker
+        touched it while its blocks waited in the queue) is ``running`` again. Atomic, so a
+        cancel in between is never overwritten."""
+        return bool(int(await self._resume(args=[self.prefix, cid, repr(time.time())])))
 
     async def block_attempt(self, cid: str, index: int) -> int:
         ak = self.k("comp", cid, "battempts")

@@ -209,6 +209,7 @@ class Runner:
         comp = computations.get(rec.name)
         body = comp.request.model_validate_json(rec.body)
         if not await self.store.has_part(cid, index):
+            await self.store.resume(cid)
             while True:
                 attempt = await self.store.block_attempt(cid, index)
                 if attempt > self.settings.job_max_attempts:

@@ -220,6 +220,16 @@ async def test_starts_are_counted_and_a_silent_worker_gives_its_job_back(redis_u
         assert verdict == "failed" and n == "3"
         rec = await st.computation(cid)
         assert rec is not None and rec.state == "failed"
+        assert not await st.resume(cid)  # a finished computation stays finished
+        # a split computation whose blocks waited untouched is running again when one starts
+        _, cid2, _ = await st.submit(
+            name="n", key="s" * 64, model="m", version="1", body=b"{}", endpoint="/e"
+        )
+        assert await st.start(cid2, "w1") == ("run", "1")
+        await st.redis.zadd(st.k("state", "running"), {cid2: 0.0})
+        assert await st.requeue_idle() == 1 and await st.state(cid2) == "queued"
+        assert await st.resume(cid2) and await st.state(cid2) == "running"
+        assert (await st.counts())["running"] == 1
         assert not math.isnan(float((await st.redis.hget(st.k("comp", cid), "finished")).decode()))
     finally:
         await _clear(st)
