@@ -4,7 +4,7 @@ Issue 13's acceptance: a split Brillouin-zone sum over 2 workers equals the sing
 result to 1e-12 relative. Here the blocks run in two spawned worker processes (the body and the
 settings travel pickled, the partials as the JSON bytes a job stores), the reduction in this one,
 and the report equals the computation's unsplit ``run``: results and check values to 1e-12
-relative (quantities that vanish by symmetry to 1e-20 absolute, the dimensionless relative
+relative (quantities that vanish by symmetry to 1e-15 absolute, the dimensionless relative
 differences of two chi's to 1e-12 absolute), verdicts, warnings and notes alike.
 """
 
