@@ -19,7 +19,13 @@ from app.jobs.api import RETRY_AFTER_S, JobsService, JobsUnavailable, QueueFull,
 from app.jobs.sweeps import expand, preset_axes, series_csv
 from app.presets import all_presets
 from app.schemas.jobs import JobRequest, JobStatus, SweepRequest, SweepStatus
-from app.service import KEY_INLINE_BODY_BYTES, FormatQuery, Service, _json_body
+from app.service import (
+    KEY_INLINE_BODY_BYTES,
+    SPLICE_INLINE_BYTES,
+    FormatQuery,
+    Service,
+    _json_body,
+)
 from core.errors import InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
@@ -118,7 +124,12 @@ async def _status_response(
         body = head + b',"result":null}'
     else:  # the synchronous answer's bytes, spliced in (never parsed)
         extra = {"parameter_hash": rec["key"], "cache": "hit", "elapsed_ms": 0.0}
-        body = head + b',"result":' + _json_body(blob, extra) + b"}"
+        # decompressing grows with the answer: off the event loop unless it is small
+        if len(blob) <= SPLICE_INLINE_BYTES:
+            result = _json_body(blob, extra)
+        else:
+            result = await anyio.to_thread.run_sync(_json_body, blob, extra)
+        body = head + b',"result":' + result + b"}"
     headers = {"Location": doc["links"]["self"]} if status_code == 202 else None
     if rec["status"] in ("queued", "running"):
         headers = {**(headers or {}), "Retry-After": "1"}
@@ -318,7 +329,10 @@ async def submit_sweep(
                 n = n * len(a.values) if body.mode == "grid" else len(a.values)
             if n > request.app.state.settings.max_sweep_points:
                 jobs.check_points(n)
-            points = expand(body.body, [(a.pointer, a.values) for a in body.axes], body.mode)
+            # copies of the base body, one per point: grows with the request, so in a thread
+            points = await anyio.to_thread.run_sync(
+                expand, body.body, [(a.pointer, a.values) for a in body.axes], body.mode
+            )
         swid, _ = await jobs.submit_sweep(
             comp, points, axes=axes, owner=_owner(request), preset=body.preset
         )
@@ -360,7 +374,7 @@ async def get_sweep(sweep_id: str, request: Request, format: str = "json") -> Re
             fix="use json or csv",
         )
     if wants_csv:
-        text = series_csv(sweep_id, doc["endpoint"], doc["points"])
+        text = await anyio.to_thread.run_sync(series_csv, sweep_id, doc["endpoint"], doc["points"])
         return Response(
             text,
             media_type="text/csv; charset=utf-8",
